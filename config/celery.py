@@ -1,0 +1,20 @@
+"""The Celery application. Without REDIS_URL tasks run in-process (eager)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("pakalpojumi")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Beat schedule: the defaults; the coordinator can add or change entries in the
+# admin (django-celery-beat's database scheduler).
+app.conf.beat_schedule = {
+    "recompute-institution-flags-nightly": {
+        "task": "institutions.tasks.recompute_institution_flags",
+        "schedule": 24 * 60 * 60,
+    },
+}

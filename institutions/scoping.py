@@ -1,0 +1,49 @@
+"""Which institutions a user may see and change: the one place that decides it.
+
+Views, the admin, exports and the API all call these functions; none decides on its own.
+Geography (planning regions, municipalities as territories) is reference data that every
+signed-in user may read; the institutions themselves, and everything hanging off them, are
+scoped by membership.
+"""
+
+from accounts.models import Role
+
+from .models import Institution
+
+
+def visible_institutions(user, queryset=None):
+    """The institutions `user` may read: all for a coordinator, otherwise those of their memberships."""
+    queryset = Institution.objects.all() if queryset is None else queryset
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_coordinator:
+        return queryset
+    return queryset.filter(pk__in=user.memberships.values("institution_id"))
+
+
+def editable_institutions(user, queryset=None):
+    """The institutions `user` may change: all for a coordinator, otherwise editor memberships that allow it."""
+    queryset = Institution.objects.all() if queryset is None else queryset
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_coordinator:
+        return queryset
+    if user.role != Role.EDITOR:
+        return queryset.none()
+    return queryset.filter(pk__in=user.memberships.filter(can_edit=True).values("institution_id"))
+
+
+def scope_by_institution(user, queryset, field="institution", editable=False):
+    """Rows of any model whose `field` points at an institution, limited to what `user` may see (or change)."""
+    allowed = editable_institutions(user) if editable else visible_institutions(user)
+    if user is not None and user.is_authenticated and user.is_active and user.is_coordinator:
+        return queryset
+    return queryset.filter(**{f"{field}__in": allowed.values("pk")})
+
+
+def can_view_institution(user, institution):
+    return visible_institutions(user).filter(pk=institution.pk).exists()
+
+
+def can_edit_institution(user, institution):
+    return editable_institutions(user).filter(pk=institution.pk).exists()
