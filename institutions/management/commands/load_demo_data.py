@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+from django.utils import translation
+
+from institutions.demo_data import demo_logins, load_demo_data
+
+
+class Command(BaseCommand):
+    help = "Create the demo users (one per role) and demo figures. Idempotent. Run load_reference_data first."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--print-logins", action="store_true", help="Only print the demo logins.")
+
+    def handle(self, *args, print_logins=False, **options):
+        if not print_logins:
+            summary = load_demo_data()
+            self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))
+            return
+        with translation.override("en"):
+            self.stdout.write("  Demo logins (user name / password):")
+            for username, role, password in demo_logins():
+                self.stdout.write(f"    {role:<22} {username:<14} {password}")
