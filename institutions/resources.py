@@ -8,6 +8,7 @@ natural key (short name, code), so re-importing a file updates rows and never du
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import CachedInstanceLoader
 
 from .models import (
     ExclusionCategory,
@@ -117,6 +118,7 @@ class PlanningRegionResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
+        instance_loader_class = CachedInstanceLoader
 
 
 class MunicipalityResource(DuplicateKeyCheckMixin, resources.ModelResource):
@@ -150,6 +152,7 @@ class MunicipalityResource(DuplicateKeyCheckMixin, resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
+        instance_loader_class = CachedInstanceLoader
 
 
 class MunicipalityPopulationResource(resources.ModelResource):
@@ -191,6 +194,7 @@ class InstitutionGroupResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
+        instance_loader_class = CachedInstanceLoader
 
 
 class InstitutionResource(DuplicateKeyCheckMixin, resources.ModelResource):
@@ -261,6 +265,7 @@ class InstitutionResource(DuplicateKeyCheckMixin, resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
+        instance_loader_class = CachedInstanceLoader
 
 
 def describe_import_errors(result, limit=50):
