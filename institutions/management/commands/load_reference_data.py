@@ -2,14 +2,19 @@ from django.core.management.base import BaseCommand, CommandError
 
 from institutions.reference_data import load_reference_data
 from institutions.resources import ImportRejected
+from services.reference_data import load_channels
 
 
 class Command(BaseCommand):
-    help = "Load the real reference data (planning regions, municipalities, Table 1 groups, institutions). Idempotent."
+    help = (
+        "Load the real reference data (planning regions, municipalities, Table 1 groups, institutions, "
+        "the channel code list). Idempotent."
+    )
 
     def handle(self, *args, **options):
         try:
             summary = load_reference_data()
+            summary["channels"] = load_channels()
         except ImportRejected as rejected:
             raise CommandError("Reference data rejected, nothing saved:\n  " + "\n  ".join(rejected.errors)) from None
         for part, counts in summary.items():

@@ -1,0 +1,32 @@
+from .catalogue import (
+    Channel,
+    ChannelCode,
+    CostUnitClass,
+    LifeSituation,
+    Service,
+    ServiceChannel,
+    ServiceKind,
+    ServiceLevel,
+    ServiceStatus,
+    ServiceTemplate,
+)
+from .figures import CostComponent, FigureSubmission, PeriodType, ServiceCost, ServiceFigure, SubmissionStatus
+
+__all__ = [
+    "Channel",
+    "ChannelCode",
+    "CostComponent",
+    "CostUnitClass",
+    "FigureSubmission",
+    "LifeSituation",
+    "PeriodType",
+    "Service",
+    "ServiceChannel",
+    "ServiceCost",
+    "ServiceFigure",
+    "ServiceKind",
+    "ServiceLevel",
+    "ServiceStatus",
+    "ServiceTemplate",
+    "SubmissionStatus",
+]
