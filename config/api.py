@@ -1,8 +1,65 @@
+"""Pieces of the REST API shared by every app: throttling, the token endpoint and the health check."""
+
+from django.utils import translation
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers, throttling
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
+
+
+class SettingsRateMixin:
+    """Read the rate from REST_FRAMEWORK at request time.
+
+    DRF's own classes copy the rates once, at import; reading them per request lets a changed setting (and
+    `override_settings` in a test) take effect.
+    """
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class AnonRateThrottle(SettingsRateMixin, throttling.AnonRateThrottle):
+    pass
+
+
+class UserRateThrottle(SettingsRateMixin, throttling.UserRateThrottle):
+    pass
+
+
+# Rates: API_THROTTLE_ANON and API_THROTTLE_USER (config/settings.py).
+API_THROTTLES = [AnonRateThrottle, UserRateThrottle]
+
+
+class RequestLanguageMixin:
+    """Answer in the language the client asks for (language cookie, then Accept-Language; Latvian otherwise).
+
+    The web pages take their language from the URL prefix, and LocaleMiddleware gives every unprefixed path
+    the default language; the API has no prefix, so its views choose from the request themselves.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        language = translation.get_language_from_request(request._request, check_path=False)
+        translation.activate(language)
+        request.LANGUAGE_CODE = request._request.LANGUAGE_CODE = language
+        super().initial(request, *args, **kwargs)
+
+
+@extend_schema(
+    tags=["Authentication"],
+    summary="Obtain an API token",
+    description=(
+        "Exchange a user name and password for the user's token. Send it on every request as "
+        "`Authorization: Token <token>`. Failed attempts count towards the log-in lock-out."
+    ),
+    auth=[],
+    responses=inline_serializer("Token", {"token": serializers.CharField(read_only=True)}),
+)
+class ObtainTokenView(RequestLanguageMixin, ObtainAuthToken):
+    throttle_classes = API_THROTTLES
 
 
 class PingView(APIView):
@@ -11,6 +68,20 @@ class PingView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = []
 
-    @extend_schema(responses=inline_serializer("Ping", {"status": serializers.CharField()}))
+    @extend_schema(
+        tags=["Health"],
+        summary="Health check",
+        description="Answers `ok` without touching the database; open to everyone and never throttled.",
+        responses=inline_serializer("Ping", {"status": serializers.CharField()}),
+    )
     def get(self, request):
         return Response({"status": "ok"})
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, in English unless `?lang=lv` asks for the Latvian labels of filters and choices."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        with translation.override(request.GET.get("lang") or "en"):
+            return super().get(request, *args, **kwargs)

@@ -1,0 +1,80 @@
+import re
+
+import pytest
+from django.core.management import call_command
+from openapi_spec_validator import validate
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_PATHS = {
+    "/api/v1/ping/",
+    "/api/v1/auth/token/",
+    "/api/v1/institutions/",
+    "/api/v1/institutions/{id}/",
+    "/api/v1/municipalities/",
+    "/api/v1/municipalities/{code}/",
+    "/api/v1/planning-regions/",
+    "/api/v1/planning-regions/{code}/",
+}
+
+
+@pytest.fixture
+def schema():
+    response = APIClient().get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_is_valid_openapi_3(schema):
+    validate(schema)
+    assert schema["openapi"].startswith("3.")
+
+
+def test_schema_documents_every_endpoint_with_a_tag_and_a_description(schema):
+    assert EXPECTED_PATHS <= set(schema["paths"])
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("tags"), f"{method} {path} has no tag"
+            assert operation.get("description"), f"{method} {path} has no description"
+
+
+def test_schema_is_in_english_by_default_and_latvian_on_request():
+    def q_description(query):
+        schema = APIClient().get(f"/api/v1/schema/?format=json{query}").json()
+        (parameter,) = [p for p in schema["paths"]["/api/v1/institutions/"]["get"]["parameters"] if p["name"] == "q"]
+        return parameter["description"]
+
+    assert q_description("") == "Search"
+    assert q_description("&lang=lv") != "Search"
+
+
+def test_token_authentication_is_a_security_scheme(schema):
+    assert schema["components"]["securitySchemes"]["tokenAuth"]["in"] == "header"
+
+
+def test_schema_generation_has_no_warnings(tmp_path):
+    # The same check CI can run by hand: `manage.py spectacular --validate --fail-on-warn`.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
+
+
+def test_swagger_ui_renders_from_local_static_files_only():
+    response = APIClient().get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.IGNORECASE), "the docs page loads from a CDN"
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any("swagger-ui-bundle" in asset for asset in assets)
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+    assert "/api/v1/schema/" in html
+
+
+def test_swagger_ui_static_files_are_served():
+    from django.contrib.staticfiles import finders
+
+    html = APIClient().get("/api/v1/docs/").content.decode()
+    for asset in re.findall(r'(?:src|href)="/static/([^"]+)"', html):
+        assert finders.find(asset), f"{asset} is not among the static files"
