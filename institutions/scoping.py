@@ -10,6 +10,9 @@ from accounts.models import Role
 
 from .models import Institution
 
+# Roles whose memberships may grant changes (an API client's membership with `can_edit` is its write token).
+WRITING_ROLES = (Role.EDITOR, Role.API_CLIENT)
+
 
 def visible_institutions(user, queryset=None):
     """The institutions `user` may read: all for a coordinator, otherwise those of their memberships."""
@@ -22,13 +25,14 @@ def visible_institutions(user, queryset=None):
 
 
 def editable_institutions(user, queryset=None):
-    """The institutions `user` may change: all for a coordinator, otherwise editor memberships that allow it."""
+    """The institutions `user` may change: all for a coordinator, else memberships with `can_edit` of an editor
+    or a write-token API client."""
     queryset = Institution.objects.all() if queryset is None else queryset
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.is_coordinator:
         return queryset
-    if user.role != Role.EDITOR:
+    if user.role not in WRITING_ROLES:
         return queryset.none()
     return queryset.filter(pk__in=user.memberships.filter(can_edit=True).values("institution_id"))
 

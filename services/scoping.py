@@ -1,0 +1,70 @@
+"""Which catalogue entries, figures and costs a user may see and change.
+
+Built on institutions/scoping.py. A service belongs to its holder and to each of its providers: a
+user sees the services their institutions hold or provide, edits the catalogue entries their
+institutions hold, and sees or edits the figures and costs their institutions report as providers.
+"""
+
+from django.db.models import Exists, OuterRef
+
+from institutions.scoping import editable_institutions, visible_institutions
+
+from .models import FigureSubmission, Service, ServiceCost, ServiceFigure
+
+
+def _is_coordinator(user):
+    return user is not None and user.is_authenticated and user.is_active and user.is_coordinator
+
+
+def visible_services(user, queryset=None):
+    """Services held or provided by an institution `user` may see (all for a coordinator)."""
+    queryset = Service.objects.all() if queryset is None else queryset
+    if _is_coordinator(user):
+        return queryset
+    institutions = visible_institutions(user)
+    provided = Service.providers.through.objects.filter(
+        service_id=OuterRef("pk"), institution_id__in=institutions.values("pk")
+    )
+    return queryset.filter(Exists(provided) | Exists(institutions.filter(pk=OuterRef("holder_id"))))
+
+
+def editable_services(user, queryset=None):
+    """Catalogue entries `user` may change: those held by an institution they may edit."""
+    queryset = Service.objects.all() if queryset is None else queryset
+    if _is_coordinator(user):
+        return queryset
+    return queryset.filter(holder__in=editable_institutions(user).values("pk"))
+
+
+def _by_provider(user, queryset, editable):
+    if _is_coordinator(user):
+        return queryset
+    institutions = editable_institutions(user) if editable else visible_institutions(user)
+    return queryset.filter(provider__in=institutions.values("pk"))
+
+
+def visible_figures(user, queryset=None):
+    """Usage figures reported by a provider `user` may see."""
+    return _by_provider(user, ServiceFigure.objects.all() if queryset is None else queryset, editable=False)
+
+
+def editable_figures(user, queryset=None):
+    return _by_provider(user, ServiceFigure.objects.all() if queryset is None else queryset, editable=True)
+
+
+def visible_costs(user, queryset=None):
+    """Cost figures reported by a provider `user` may see."""
+    return _by_provider(user, ServiceCost.objects.all() if queryset is None else queryset, editable=False)
+
+
+def editable_costs(user, queryset=None):
+    return _by_provider(user, ServiceCost.objects.all() if queryset is None else queryset, editable=True)
+
+
+def visible_submissions(user, queryset=None):
+    return _by_provider(user, FigureSubmission.objects.all() if queryset is None else queryset, editable=False)
+
+
+def can_report_for(user, provider):
+    """True when `user` may enter figures and costs for `provider`."""
+    return editable_institutions(user).filter(pk=provider.pk).exists()
