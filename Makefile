@@ -70,7 +70,7 @@ serve: compilemessages
 	$(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 bench: install
-	$(PY) manage.py bench all --scale ci
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) manage.py bench all --scale ci
 
 check: install
 	$(PY) manage.py check

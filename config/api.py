@@ -3,35 +3,13 @@
 from django.utils import translation
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework import serializers, throttling
+from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-
-class SettingsRateMixin:
-    """Read the rate from REST_FRAMEWORK at request time.
-
-    DRF's own classes copy the rates once, at import; reading them per request lets a changed setting (and
-    `override_settings` in a test) take effect.
-    """
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
-
-
-class AnonRateThrottle(SettingsRateMixin, throttling.AnonRateThrottle):
-    pass
-
-
-class UserRateThrottle(SettingsRateMixin, throttling.UserRateThrottle):
-    pass
-
-
-# Rates: API_THROTTLE_ANON and API_THROTTLE_USER (config/settings.py).
-API_THROTTLES = [AnonRateThrottle, UserRateThrottle]
+from .throttling import API_THROTTLES, AnonRateThrottle, UserRateThrottle  # noqa: F401
 
 
 class RequestLanguageMixin:

@@ -4,7 +4,13 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Institution, InstitutionGroup, Municipality, MunicipalityPopulation, PlanningRegion
+from .models import (
+    Institution,
+    InstitutionGroup,
+    Municipality,
+    MunicipalityPopulation,
+    PlanningRegion,
+)
 from .resources import (
     InstitutionGroupResource,
     InstitutionResource,

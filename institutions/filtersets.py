@@ -61,7 +61,9 @@ class InstitutionFilterSet(SearchFilterSet):
 
     def filter_sector(self, queryset, name, value):
         """The ministry itself and every institution under it (two levels: agencies and their bodies)."""
-        return queryset.filter(Q(pk=value.pk) | Q(parent=value) | Q(parent__parent=value))
+        from .peers import sector_members
+
+        return sector_members(value, queryset)
 
 
 class MunicipalityFilterSet(SearchFilterSet):

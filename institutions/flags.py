@@ -1,6 +1,7 @@
 """The two derived flags of domain brief §2 for each institution."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 
 def governance_policy_applies(group):
@@ -54,3 +55,45 @@ def recompute_institution_flags(queryset=None):
             changed.append(institution)
     Institution.objects.bulk_update(changed, ["governance_policy_applies", "bound_by_round1"], batch_size=500)
     return len(changed)
+
+
+def explain_flags(institution):
+    """Why each derived flag has its value, following the rules of institutions/flags.py step by step."""
+    group = institution.group
+    if group is None:
+        policy = _("No PVPP2027 Table 1 group is recorded for this institution.")
+    elif not group.policy_applies:
+        policy = _("Table 1 row %(code)s has no tick in column A.") % {"code": group.code}
+    elif group.parent is not None and not group.parent.policy_applies:
+        policy = _("The Table 1 row above it (%(code)s) has no tick in column A.") % {"code": group.parent.code}
+    else:
+        policy = _("Table 1 row %(code)s has a tick in column A: the service governance policy applies.") % {
+            "code": group.code
+        }
+        if group.only_within_public_tasks:
+            policy += " " + _("It applies only within the public tasks the institution performs.")
+
+    if institution.round1_override is not None:
+        round1 = _("Set by a recorded decision, whatever the Table 1 group says: %(reason)s") % {
+            "reason": institution.round1_override_reason
+        }
+    elif group is None:
+        round1 = _("No PVPP2027 Table 1 group is recorded for this institution.")
+    elif institution.active_to is not None:
+        round1 = _("The institution is no longer active.")
+    elif institution.exclusion_category:
+        round1 = _("Excluded by PVPP2027 §4.1.5: %(category)s.") % {
+            "category": institution.get_exclusion_category_display()
+        }
+    elif not group.workplan_round1:
+        round1 = _("Table 1 row %(code)s has no tick in column B.") % {"code": group.code}
+    elif group.parent is not None and not group.parent.workplan_round1:
+        round1 = _("The Table 1 row above it (%(code)s) has no tick in column B.") % {"code": group.parent.code}
+    else:
+        round1 = _("Table 1 row %(code)s has a tick in column B and no §4.1.5 exclusion applies.") % {
+            "code": group.code
+        }
+    return [
+        {"label": _("Governance policy applies"), "value": institution.governance_policy_applies, "reason": policy},
+        {"label": _("Bound by the 1st-round work plan"), "value": institution.bound_by_round1, "reason": round1},
+    ]

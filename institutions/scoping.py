@@ -6,6 +6,8 @@ signed-in user may read; the institutions themselves, and everything hanging off
 scoped by membership.
 """
 
+from dataclasses import dataclass
+
 from accounts.models import Role
 
 from .models import Institution
@@ -51,3 +53,19 @@ def can_view_institution(user, institution):
 
 def can_edit_institution(user, institution):
     return editable_institutions(user).filter(pk=institution.pk).exists()
+
+
+@dataclass
+class Related:
+    """An institution named on another's page; `visible` says whether the reader may open it."""
+
+    institution: Institution
+    visible: bool
+
+
+def related_entries(user, institutions):
+    institutions = list(institutions)
+    visible_ids = set(
+        visible_institutions(user).filter(pk__in=[i.pk for i in institutions]).values_list("pk", flat=True)
+    )
+    return [Related(institution, institution.pk in visible_ids) for institution in institutions]

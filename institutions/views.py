@@ -1,138 +1,34 @@
 """Web pages of the institutions registry. Every institution shown passes through scoping.py."""
 
-from dataclasses import dataclass
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Q
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.models import Role
 
-from .filtersets import InstitutionFilterSet, MunicipalityFilterSet, PlanningRegionFilterSet
+from .filtersets import (
+    InstitutionFilterSet,
+    MunicipalityFilterSet,
+    PlanningRegionFilterSet,
+)
+from .flags import explain_flags
 from .forms import present_filter_form, sectors_for
-from .models import Institution, Municipality, MunicipalityPopulation, PlanningRegion
-from .scoping import editable_institutions, visible_institutions
-from .tables import InstitutionTable, MunicipalityTable, PlanningRegionTable, TableExportMixin, localised_name_order
-
-
-# --- reads shared by several pages -------------------------------------------------------------
-
-
-def with_latest_population(queryset):
-    """Annotate municipalities with their latest population figure, its year and whether it is demo data."""
-    latest = MunicipalityPopulation.objects.filter(municipality=OuterRef("pk")).order_by("-year")
-    return queryset.annotate(
-        latest_population=Subquery(latest.values("population")[:1]),
-        latest_population_year=Subquery(latest.values("year")[:1]),
-        latest_population_is_demo=Subquery(latest.values("is_demo")[:1]),
-    )
-
-
-def with_region_totals(queryset):
-    """Annotate planning regions: current municipalities, and Σ of each one's latest population figure."""
-    latest_year = MunicipalityPopulation.objects.filter(municipality=OuterRef("municipality")).order_by("-year")
-    totals = (
-        MunicipalityPopulation.objects.filter(
-            municipality__planning_region=OuterRef("pk"),
-            municipality__valid_to__isnull=True,
-            year=Subquery(latest_year.values("year")[:1]),
-        )
-        .order_by()
-        .values("municipality__planning_region")
-        .annotate(total=Sum("population"))
-        .values("total")
-    )
-    return queryset.annotate(
-        municipality_count=Count("municipalities", filter=Q(municipalities__valid_to__isnull=True)),
-        latest_population_total=Subquery(totals, output_field=IntegerField()),
-    )
-
-
-@dataclass
-class Related:
-    """An institution named on another's page; `visible` says whether the reader may open it."""
-
-    institution: Institution
-    visible: bool
-
-
-def related_entries(user, institutions):
-    institutions = list(institutions)
-    visible_ids = set(
-        visible_institutions(user).filter(pk__in=[i.pk for i in institutions]).values_list("pk", flat=True)
-    )
-    return [Related(institution, institution.pk in visible_ids) for institution in institutions]
-
-
-def institution_peers(institution):
-    """Peer group for comparisons: same type in municipalities of the same development-centre tier for
-    municipal bodies; otherwise the institutions of the same ministry sector."""
-    if institution.municipality_id and institution.municipality.development_tier:
-        tier = institution.municipality.development_tier
-        peers = Institution.objects.filter(
-            institution_type=institution.institution_type, municipality__development_tier=tier
-        )
-        basis = _("%(type)s in municipalities of the same development-centre tier (%(tier)s)") % {
-            "type": institution.get_institution_type_display(),
-            "tier": institution.municipality.get_development_tier_display(),
-        }
-    else:
-        ministry = institution.sector_ministry
-        if ministry is None:
-            return "", Institution.objects.none()
-        peers = Institution.objects.filter(Q(pk=ministry.pk) | Q(parent=ministry) | Q(parent__parent=ministry))
-        basis = _("Institutions of the ministry sector of %(ministry)s") % {"ministry": ministry.name}
-    peers = peers.exclude(pk=institution.pk).select_related("municipality").order_by(localised_name_order())
-    return basis, peers
-
-
-def explain_flags(institution):
-    """Why each derived flag has its value, following the rules of institutions/flags.py step by step."""
-    group = institution.group
-    if group is None:
-        policy = _("No PVPP2027 Table 1 group is recorded for this institution.")
-    elif not group.policy_applies:
-        policy = _("Table 1 row %(code)s has no tick in column A.") % {"code": group.code}
-    elif group.parent is not None and not group.parent.policy_applies:
-        policy = _("The Table 1 row above it (%(code)s) has no tick in column A.") % {"code": group.parent.code}
-    else:
-        policy = _("Table 1 row %(code)s has a tick in column A: the service governance policy applies.") % {
-            "code": group.code
-        }
-        if group.only_within_public_tasks:
-            policy += " " + _("It applies only within the public tasks the institution performs.")
-
-    if institution.round1_override is not None:
-        round1 = _("Set by a recorded decision, whatever the Table 1 group says: %(reason)s") % {
-            "reason": institution.round1_override_reason
-        }
-    elif group is None:
-        round1 = _("No PVPP2027 Table 1 group is recorded for this institution.")
-    elif institution.active_to is not None:
-        round1 = _("The institution is no longer active.")
-    elif institution.exclusion_category:
-        round1 = _("Excluded by PVPP2027 §4.1.5: %(category)s.") % {
-            "category": institution.get_exclusion_category_display()
-        }
-    elif not group.workplan_round1:
-        round1 = _("Table 1 row %(code)s has no tick in column B.") % {"code": group.code}
-    elif group.parent is not None and not group.parent.workplan_round1:
-        round1 = _("The Table 1 row above it (%(code)s) has no tick in column B.") % {"code": group.parent.code}
-    else:
-        round1 = _("Table 1 row %(code)s has a tick in column B and no §4.1.5 exclusion applies.") % {
-            "code": group.code
-        }
-    return [
-        {"label": _("Governance policy applies"), "value": institution.governance_policy_applies, "reason": policy},
-        {"label": _("Bound by the 1st-round work plan"), "value": institution.bound_by_round1, "reason": round1},
-    ]
-
+from .models import Institution, Municipality, PlanningRegion
+from .peers import institution_peers
+from .queries import with_latest_population, with_region_totals
+from .scoping import editable_institutions, related_entries, visible_institutions
+from .tables import (
+    InstitutionTable,
+    MunicipalityTable,
+    PlanningRegionTable,
+    TableExportMixin,
+    localised_name_order,
+)
 
 # --- pages -------------------------------------------------------------------------------------
 

@@ -44,3 +44,13 @@ def pytest_collection_modifyitems(config, items):
 def pytest_sessionstart(session):
     if settings.REQUIRE_SERVICES and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError("REQUIRE_SERVICES is set but DATABASE_URL is not PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in Latvian: the test client leaves the last request's language active otherwise."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

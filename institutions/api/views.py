@@ -14,7 +14,11 @@ from rest_framework import viewsets
 
 from config.api import API_THROTTLES, RequestLanguageMixin
 
-from ..filtersets import InstitutionFilterSet, MunicipalityFilterSet, PlanningRegionFilterSet
+from ..filtersets import (
+    InstitutionFilterSet,
+    MunicipalityFilterSet,
+    PlanningRegionFilterSet,
+)
 from ..models import Institution, Municipality, PlanningRegion
 from ..scoping import visible_institutions
 from .serializers import (

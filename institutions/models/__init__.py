@@ -1,4 +1,10 @@
-from .geography import DevelopmentTier, Municipality, MunicipalityKind, MunicipalityPopulation, PlanningRegion
+from .geography import (
+    DevelopmentTier,
+    Municipality,
+    MunicipalityKind,
+    MunicipalityPopulation,
+    PlanningRegion,
+)
 from .registry import ExclusionCategory, Institution, InstitutionGroup, InstitutionType
 
 __all__ = [
