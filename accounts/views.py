@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_tables2 import SingleTableView
 
@@ -42,12 +42,12 @@ class UserTable(BaseTable):
         verbose_name=gettext_lazy("User name"), linkify=("user-memberships", {"pk": tables.A("pk")})
     )
     full_name = tables.Column(
-        verbose_name=gettext_lazy("Name"), accessor="get_full_name", order_by=("last_name", "first_name")
+        verbose_name=pgettext_lazy("person", "Name"), accessor="get_full_name", order_by=("last_name", "first_name")
     )
     email = tables.Column(verbose_name=gettext_lazy("E-mail"))
     role = tables.Column(verbose_name=gettext_lazy("Role"))
     memberships = tables.Column(verbose_name=gettext_lazy("Memberships"), empty_values=(), orderable=False)
-    is_active = tables.Column(verbose_name=gettext_lazy("Active"))
+    is_active = tables.Column(verbose_name=pgettext_lazy("user account", "Active"))
     last_login = tables.DateTimeColumn(
         verbose_name=gettext_lazy("Last log-in"), default="—", format="SHORT_DATETIME_FORMAT"
     )
