@@ -11,6 +11,7 @@ from .catalogue import (
     ServiceTemplate,
 )
 from .figures import CostComponent, FigureSubmission, PeriodType, ServiceCost, ServiceFigure, SubmissionStatus
+from .imports import BulkImport, ImportKind, ImportStatus  # noqa: F401
 
 __all__ = [
     "Channel",

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 
 from institutions.demo_data import demo_logins, load_demo_data
+from services.demo_data import load_catalogue_demo
 
 
 class Command(BaseCommand):
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, print_logins=False, **options):
         if not print_logins:
             summary = load_demo_data()
+            summary.update(load_catalogue_demo())
             self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))
             return
         with translation.override("en"):

@@ -1,0 +1,216 @@
+"""The project's SVG charts: well-formed SVG that names itself to assistive technology, states its figures in words
+and as a table, keeps AA contrast, and escapes whatever text it is given."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from reports.charts import (
+    PALETTE,
+    Series,
+    bar_chart,
+    line_chart,
+    nice_scale,
+    number_formatter,
+    percent_formatter,
+    stacked_bar_chart,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(chart):
+    return ET.fromstring(str(chart.svg))
+
+
+def texts(chart):
+    return [element.text for element in parse(chart).iter(f"{SVG}text")]
+
+
+def relative_luminance(colour):
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first, second):
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+# --- accessibility -------------------------------------------------------------------------------------------------
+
+
+def test_bar_chart_is_an_image_with_title_description_and_label():
+    chart = bar_chart("Completed by channel", ["Portal", "Phone"], [1200, 300])
+
+    root = parse(chart)
+    assert root.get("role") == "img"
+    assert root.get("aria-label") == "Completed by channel"
+    assert root.get("aria-describedby") == f"{chart.chart_id}-desc"
+    assert root.find(f"{SVG}title").text == "Completed by channel"
+    assert root.find(f"{SVG}desc").text == "Portal: 1,200; Phone: 300."
+    assert root.find(f"{SVG}desc").get("id") == f"{chart.chart_id}-desc"
+
+
+def test_bar_chart_writes_each_value_and_gives_the_same_numbers_as_a_table():
+    chart = bar_chart("Completed", ["Portal", "Phone"], [1200, 300], category_label="Channel", value_label="Completed")
+
+    assert "1,200" in texts(chart) and "300" in texts(chart)
+    assert chart.columns == ["Channel", "Completed"]
+    assert chart.rows == [("Portal", ["1,200"]), ("Phone", ["300"])]
+    # Bars in proportion: 300 is a quarter of 1 200's length.
+    widths = [float(rect.get("width")) for rect in parse(chart).iter(f"{SVG}rect")]
+    assert widths[0] == pytest.approx(4 * widths[1], rel=0.01)
+
+
+def test_every_palette_colour_has_aa_contrast_on_white_and_under_white_text():
+    for colour in PALETTE:
+        assert contrast(colour, "#ffffff") >= 4.5, colour
+        assert contrast(colour, "#f4f6f8") >= 4.5, colour  # the page's canvas
+
+
+def test_lines_differ_by_dash_and_marker_not_only_by_colour():
+    chart = line_chart("Trend", ["2022", "2023"], [Series("All", [10, 20]), Series("Digital", [5, 15])])
+
+    root = parse(chart)
+    polylines = list(root.iter(f"{SVG}polyline"))
+    assert len(polylines) == 2
+    assert polylines[0].get("stroke-dasharray") is None and polylines[1].get("stroke-dasharray")
+    # Circles for the first series (two points and its legend), squares for the second.
+    assert len(list(root.iter(f"{SVG}circle"))) == 3
+    assert len([r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]) == 2
+
+
+def test_text_is_escaped():
+    chart = bar_chart('<script>alert("x")</script>', ["A & B <b>"], [5])
+
+    assert "<script>" not in chart.svg and "<b>" not in chart.svg
+    assert "&lt;script&gt;" in chart.svg and "A &amp; B &lt;b&gt;" in chart.svg
+    parse(chart)  # still well-formed
+
+
+# --- the three charts ----------------------------------------------------------------------------------------------
+
+
+def test_stacked_bar_chart_has_a_legend_segments_and_totals():
+    chart = stacked_bar_chart(
+        "Channel mix",
+        ["2023", "2024"],
+        [Series("Digital", [600, 800]), Series("Phone", [300, 150]), Series("In person", [100, 0])],
+        category_label="Year",
+    )
+
+    words = texts(chart)
+    assert {"Digital", "Phone", "In person"} <= set(words)  # the legend
+    assert "1,000" in words and "950" in words  # totals: 600 + 300 + 100, 800 + 150 + 0
+    segments = [rect for rect in parse(chart).iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None]
+    assert len(segments) == 5  # the zero is not drawn
+    assert chart.columns == ["Year", "Digital", "Phone", "In person", "Total"]
+    assert chart.rows[1] == ("2024", ["800", "150", "0", "950"])
+
+
+def test_line_chart_breaks_at_a_missing_value_and_labels_the_points():
+    chart = line_chart("Completed", ["2020", "2021", "2022", "2023"], [Series("Completed", [100, None, 300, 400])])
+
+    polylines = list(parse(chart).iter(f"{SVG}polyline"))
+    assert len(polylines) == 1  # 2020 stands alone; 2022–2023 are joined
+    assert len(polylines[0].get("points").split()) == 2
+    assert {"100", "300", "400", "2020", "2023"} <= set(texts(chart))
+    assert chart.rows[1] == ("2021", ["—"])
+
+
+def test_line_chart_of_shares_uses_percentages():
+    chart = line_chart(
+        "Digital take-up",
+        ["2022", "2023"],
+        [Series("Take-up", [0.5, 0.625])],
+        formatter=percent_formatter(1),
+        axis_formatter=percent_formatter(0),
+        max_value=1,
+    )
+
+    words = texts(chart)
+    assert "50.0 %" in words and "62.5 %" in words
+    assert "100 %" in words  # the axis goes up to the whole
+
+
+def test_charts_without_figures_are_empty_and_keep_their_table():
+    for chart in (
+        bar_chart("Nothing", [], []),
+        bar_chart("No values", ["A"], [None]),
+        line_chart("Gaps", ["2023"], [Series("X", [None])]),
+        stacked_bar_chart("No values", ["A"], [Series("X", [None])]),
+    ):
+        assert chart.is_empty and chart.svg == ""
+    assert bar_chart("No values", ["A"], [None]).rows == [("A", ["—"])]
+
+
+def test_zero_is_a_figure_and_is_charted():
+    chart = bar_chart("Reports submitted", ["A", "B"], [0, 0], formatter=percent_formatter(0), max_value=1)
+
+    assert not chart.is_empty
+    assert texts(chart).count("0 %") >= 2  # each bar's value (and the axis' first tick)
+
+
+def test_negative_values_are_refused():
+    with pytest.raises(ValueError):
+        bar_chart("Bad", ["A"], [-1])
+
+
+def test_the_same_chart_keeps_its_id_and_another_gets_another():
+    first = bar_chart("Completed", ["A"], [1])
+    assert bar_chart("Completed", ["A"], [1]).chart_id == first.chart_id
+    assert bar_chart("Completed", ["A"], [2]).chart_id != first.chart_id
+    assert re.fullmatch(r"chart-[0-9a-f]{10}", first.chart_id)
+
+
+@pytest.mark.parametrize(
+    ("maximum", "top", "step"),
+    [(1200, 1250, 250), (7957, 8000, 2000), (1, 1, 0.2), (0.98, 1, 0.2), (0, 1, 0.2), (95, 100, 20)],
+)
+def test_axis_scale_is_round(maximum, top, step):
+    assert nice_scale(maximum) == pytest.approx((top, step))
+
+
+# --- numbers and the template --------------------------------------------------------------------------------------
+
+
+def test_numbers_follow_the_language():
+    with translation.override("lv"):
+        assert number_formatter()(1234567) == "1\xa0234\xa0567"
+        assert percent_formatter(1)(0.4567) == "45,7 %"
+    assert number_formatter(1)(1234.56) == "1,234.6"
+    assert number_formatter()(None) == "—"
+
+
+def test_template_tag_renders_the_figure_with_its_svg_and_table():
+    chart = bar_chart("Completed by channel", ["Portal"], [42], category_label="Channel", value_label="Completed")
+
+    html = Template("{% load charts %}{% chart chart %}").render(Context({"chart": chart}))
+
+    assert f'aria-labelledby="{chart.chart_id}-caption"' in html
+    assert "<figcaption" in html and "Completed by channel" in html
+    assert html.count("<svg") == 1
+    assert '<th scope="row">Portal</th><td class="numeric">42</td>' in html
+
+
+def test_template_tag_says_so_when_there_is_nothing_to_chart():
+    html = Template("{% load charts %}{% chart chart %}").render(Context({"chart": bar_chart("Empty", [], [])}))
+    assert "<svg" not in html and "No figures to chart." in html
+
+
+def test_number_filters():
+    html = Template("{% load charts %}{{ share|percent }} {{ share|percent:0 }} {{ score|number:1 }} {{ none|number }}").render(
+        Context({"share": 0.8, "score": 66.666, "none": None})
+    )
+    assert html == "80.0 % 80 % 66.7 —"
