@@ -5,7 +5,7 @@ joins, so a service matching twice is still listed once and no DISTINCT is neede
 """
 
 import django_filters
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from institutions.filtersets import SearchFilterSet
@@ -30,19 +30,6 @@ from .models import (
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """One value or several separated by commas: `?service=VID-1,VID-2`."""
-
-
-def with_fully_online(queryset):
-    """Annotate life situations with `fully_online`: it has at least one active service, and every active service
-    in it offers at least one channel that is both digital and remote."""
-    active = Service.objects.filter(life_situations=OuterRef("pk"), status=ServiceStatus.ACTIVE)
-    online_channel = ServiceChannel.objects.filter(
-        service=OuterRef("pk"), channel__is_digital=True, channel__is_remote=True
-    )
-    not_online = active.exclude(Exists(online_channel))
-    return queryset.annotate(
-        fully_online=ExpressionWrapper(Exists(active) & ~Exists(not_online), output_field=BooleanField())
-    )
 
 
 def visible_institution_choices(request):
@@ -131,7 +118,7 @@ class LifeSituationFilterSet(SearchFilterSet):
 
     def filter_fully_online(self, queryset, name, value):
         if "fully_online" not in queryset.query.annotations:
-            queryset = with_fully_online(queryset)
+            queryset = queryset.with_fully_online()
         return queryset.filter(fully_online=value)
 
 

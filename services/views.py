@@ -25,12 +25,17 @@ from institutions.views import RegistryListView
 from reports.charts import Series, bar_chart, line_chart, percent_formatter
 
 from . import figures_report
-from .filtersets import LifeSituationFilterSet, ServiceFilterSet, with_fully_online
+from .filtersets import LifeSituationFilterSet, ServiceFilterSet
 from .forms import CompletenessFilterForm, YearlyReport
 from .models import LifeSituation, Service, ServiceChannel, ServiceFigure
 from .models.catalogue import SERVICE_CONDITIONS
 from .scoping import can_report_for, visible_figures, visible_services
-from .tables import CompletenessTable, LifeSituationTable, ServiceTable, YearlyFigureTable
+from .tables import (
+    CompletenessTable,
+    LifeSituationTable,
+    ServiceTable,
+    YearlyFigureTable,
+)
 
 EXPORT_FORMATS = (TableExport.CSV, TableExport.XLSX)
 
@@ -184,12 +189,12 @@ class LifeSituationListView(RegistryListView):
 
     def get_queryset(self):
         services = visible_services(self.request.user, Service.objects.filter(life_situations=OuterRef("pk")))
-        return with_fully_online(LifeSituation.objects.all()).annotate(service_count=figures_report.count_of(services))
+        return LifeSituation.objects.with_fully_online().annotate(service_count=figures_report.count_of(services))
 
 
 @login_required
 def life_situation_detail(request, code):
-    situation = get_object_or_404(with_fully_online(LifeSituation.objects.all()), code=code)
+    situation = get_object_or_404(LifeSituation.objects.with_fully_online(), code=code)
     services = visible_services(
         request.user,
         situation.services.select_related("holder").annotate(online=Exists(figures_report.online_channel())),

@@ -284,7 +284,7 @@ class ServiceLightSerializer(serializers.ModelSerializer):
 class LifeSituationSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-life-situation-detail", lookup_field="code")
     name = serializers.CharField(read_only=True, help_text=NAME_HELP)
-    # Both annotated by the view's queryset (services/filtersets.py `with_fully_online`), so a list costs the same
+    # Both annotated by the view's queryset (`LifeSituation.objects.with_fully_online()`), so a list costs the same
     # number of queries whatever its length.
     fully_online = serializers.BooleanField(
         read_only=True,

@@ -31,7 +31,6 @@ from ..filtersets import (
     ServiceCostFilterSet,
     ServiceFigureFilterSet,
     ServiceFilterSet,
-    with_fully_online,
 )
 from ..models import Channel, LifeSituation, Service, ServiceChannel, ServiceStatus
 from ..scoping import can_report_for, visible_costs, visible_figures, visible_services
@@ -119,7 +118,7 @@ class LifeSituationViewSet(RegistryViewSet):
         return LifeSituationDetailSerializer if self.action == "retrieve" else LifeSituationSerializer
 
     def get_queryset(self):
-        queryset = with_fully_online(LifeSituation.objects.all()).annotate(
+        queryset = LifeSituation.objects.with_fully_online().annotate(
             active_service_count=Count("services", filter=Q(services__status=ServiceStatus.ACTIVE))
         )
         if self.action == "retrieve":

@@ -44,8 +44,26 @@ class Channel(BilingualName):
         verbose_name_plural = _("channels")
 
 
+class LifeSituationQuerySet(models.QuerySet):
+    def with_fully_online(self):
+        """Annotate `fully_online`: the life situation has at least one active service, and every active
+        service in it offers at least one channel that is both digital and remote."""
+        active = Service.objects.filter(life_situations=models.OuterRef("pk"), status=ServiceStatus.ACTIVE)
+        online_channel = ServiceChannel.objects.filter(
+            service=models.OuterRef("pk"), channel__is_digital=True, channel__is_remote=True
+        )
+        not_online = active.exclude(models.Exists(online_channel))
+        return self.annotate(
+            fully_online=models.ExpressionWrapper(
+                models.Exists(active) & ~models.Exists(not_online), output_field=models.BooleanField()
+            )
+        )
+
+
 class LifeSituation(BilingualName):
     """A life situation (dzīves situācija) that groups services across institutions."""
+
+    objects = LifeSituationQuerySet.as_manager()
 
     code = models.SlugField(_("code"), max_length=80, unique=True)
     description_lv = models.TextField(_("description (Latvian)"), blank=True)
