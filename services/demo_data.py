@@ -11,10 +11,11 @@ catalogue identifier, service × channel, service × provider) and existing ones
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from institutions.demo_data import DEMO_POPULATION
 from institutions.models import Institution, InstitutionType
@@ -23,6 +24,7 @@ from .models import (
     Channel,
     CostComponent,
     CostUnitClass,
+    FigureSubmission,
     LifeSituation,
     PeriodType,
     Service,
@@ -33,6 +35,7 @@ from .models import (
     ServiceLevel,
     ServiceStatus,
     ServiceTemplate,
+    SubmissionStatus,
 )
 from .models.catalogue import SERVICE_CONDITIONS
 from .validation import ServiceFacts, cost_errors, figure_errors
@@ -891,7 +894,13 @@ class Profile:
 # --- the loader -----------------------------------------------------------------------------------------
 
 
-SERVICE_COUNTS = ("services created", "service channels created", "service figures created", "service costs created")
+SERVICE_COUNTS = (
+    "services created",
+    "service channels created",
+    "service figures created",
+    "service costs created",
+    "figure submissions created",
+)
 
 
 @transaction.atomic
@@ -928,7 +937,41 @@ def load_catalogue_demo():
     summary["service channels created"] = _create_service_channels(entries, channels)
     _create_links(entries)
     summary["service figures created"], summary["service costs created"] = _create_figures_and_costs(entries, channels)
+    summary["figure submissions created"] = _create_submissions(entries)
     return summary
+
+
+def _create_submissions(entries):
+    """Reports for the demo years: most accepted or submitted, about one in ten left as a draft, so the
+    completeness report has something to show. Deterministic, and only where figures exist."""
+    keys = set(
+        ServiceFigure.objects.filter(service__in=[entry["service"] for entry in entries], is_demo=True)
+        .values_list("service_id", "provider_id", "year")
+        .distinct()
+    )
+    existing = set(FigureSubmission.objects.values_list("service_id", "provider_id", "year"))
+    new = []
+    for service_id, provider_id, year in sorted(keys - existing):
+        draw = random.Random(f"submission-{service_id}-{provider_id}-{year}").random()
+        if draw < 0.1:
+            status = SubmissionStatus.DRAFT
+        elif draw < 0.6 or year < 2024:
+            status = SubmissionStatus.ACCEPTED
+        else:
+            status = SubmissionStatus.SUBMITTED
+        submitted_at = None if status == SubmissionStatus.DRAFT else timezone.make_aware(datetime(year + 1, 2, 15, 10))
+        new.append(
+            FigureSubmission(
+                service_id=service_id,
+                provider_id=provider_id,
+                year=year,
+                status=status,
+                submitted_at=submitted_at,
+                note="Demo data",
+            )
+        )
+    FigureSubmission.objects.bulk_create(new, batch_size=2000)
+    return len(new)
 
 
 def _create_life_situations():
