@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ..flags import apply_flags
@@ -31,7 +32,7 @@ class InstitutionGroup(BilingualName):
 class InstitutionType(models.TextChoices):
     MINISTRY = "ministry", _("Ministry")
     STATE_AGENCY = "state_agency", _("State agency")
-    SERVICE = "service", _("Service")
+    SERVICE = "service", pgettext_lazy("institution type", "Service")
     OFFICE = "office", _("Office")
     INSPECTORATE = "inspectorate", _("Inspectorate")
     MUSEUM = "museum", _("Museum")
