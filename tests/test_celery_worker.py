@@ -25,9 +25,12 @@ pytestmark = pytest.mark.celery_worker
 
 def _drop_cached_connections(app):
     """Forget the broker pool, result backend and routing built from the previous configuration."""
+    import kombu.pools
+
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
+    kombu.pools.reset()  # kombu keeps its own per-broker pools for the whole process
     app._backend_cache = None
     app._local.__dict__.pop("backend", None)
     del app.amqp  # rebuilt on next use, with the queues and routes of the current configuration

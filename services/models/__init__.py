@@ -10,7 +10,14 @@ from .catalogue import (
     ServiceStatus,
     ServiceTemplate,
 )
-from .figures import CostComponent, FigureSubmission, PeriodType, ServiceCost, ServiceFigure, SubmissionStatus
+from .figures import (
+    CostComponent,
+    FigureSubmission,
+    PeriodType,
+    ServiceCost,
+    ServiceFigure,
+    SubmissionStatus,
+)
 from .imports import BulkImport, ImportKind, ImportStatus  # noqa: F401
 
 __all__ = [

@@ -213,7 +213,7 @@ def test_a_failure_while_writing_leaves_nothing_half_written(client, setting, mo
         raise IntegrityError("simulated failure")
 
     monkeypatch.setattr(ServiceCost.objects, "update_or_create", refuse)
-    response = client.post(url(setting), payload(VALID_ROWS, VALID_COSTS))
+    response = client.post(url(setting, language="en"), payload(VALID_ROWS, VALID_COSTS))
 
     assert response.status_code == 200
     assert "could not be saved" in response.content.decode()
@@ -294,7 +294,7 @@ def test_submit_sets_status_submitter_and_time(client, setting):
 def test_an_empty_report_cannot_be_submitted(client, setting):
     client.force_login(setting["editor"])
 
-    response = client.post(url(setting), payload(action="submit"))
+    response = client.post(url(setting, language="en"), payload(action="submit"))
 
     assert response.status_code == 200
     assert "at least one channel" in response.content.decode()
