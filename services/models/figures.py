@@ -35,16 +35,28 @@ def period_constraint(prefix):
 class ServiceFigure(models.Model):
     """Usage and satisfaction of one service at one provider in one period through one channel (MK 399)."""
 
+    # No single-column indexes on the foreign keys: the natural key (service first) and the (provider, year)
+    # index serve those look-ups, and every index slows the bulk import of millions of rows.
     service = models.ForeignKey(
-        "services.Service", on_delete=models.CASCADE, related_name="figures", verbose_name=_("service")
+        "services.Service",
+        on_delete=models.CASCADE,
+        related_name="figures",
+        verbose_name=_("service"),
+        db_index=False,
     )
     provider = models.ForeignKey(
-        "institutions.Institution", on_delete=models.PROTECT, related_name="service_figures", verbose_name=_("provider")
+        "institutions.Institution",
+        on_delete=models.PROTECT,
+        related_name="service_figures",
+        verbose_name=_("provider"),
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     period_type = models.CharField(_("period"), max_length=10, choices=PeriodType.choices, default=PeriodType.YEAR)
     period_number = models.PositiveSmallIntegerField(_("quarter or month"), default=0)
-    channel = models.ForeignKey("services.Channel", on_delete=models.PROTECT, related_name="+", verbose_name=_("channel"))
+    channel = models.ForeignKey(
+        "services.Channel", on_delete=models.PROTECT, related_name="+", verbose_name=_("channel"), db_index=False
+    )
     started = models.PositiveIntegerField(_("applications started"), null=True, blank=True)
     completed = models.PositiveIntegerField(_("applications completed"), default=0)
     consultations = models.PositiveIntegerField(_("consultations"), null=True, blank=True)
