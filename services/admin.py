@@ -51,7 +51,7 @@ from .scoping import (
     visible_services,
     visible_submissions,
 )
-from .validation import cost_errors, figure_errors, service_facts
+from .validation import COST_RULE_FIELDS, FIGURE_RULE_FIELDS, cost_errors, figure_errors, service_facts
 
 TEMPLATE_CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -352,19 +352,7 @@ class ReportedRowForm(forms.ModelForm):
 
 
 class ServiceFigureForm(ReportedRowForm):
-    rule_fields = (
-        "year",
-        "period_type",
-        "period_number",
-        "started",
-        "completed",
-        "consultations",
-        "client_minutes",
-        "satisfaction_responses",
-        "satisfaction_mean",
-        "rating_scale_min",
-        "rating_scale_max",
-    )
+    rule_fields = FIGURE_RULE_FIELDS
 
     class Meta:
         model = ServiceFigure
@@ -375,7 +363,7 @@ class ServiceFigureForm(ReportedRowForm):
 
 
 class ServiceCostForm(ReportedRowForm):
-    rule_fields = ("year", "amount")
+    rule_fields = COST_RULE_FIELDS
 
     class Meta:
         model = ServiceCost

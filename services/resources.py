@@ -44,7 +44,7 @@ from .models import (
     SubmissionStatus,
 )
 from .models.catalogue import SERVICE_CONDITIONS
-from .validation import cost_errors, figure_errors, service_facts
+from .validation import COST_RULE_FIELDS, FIGURE_RULE_FIELDS, cost_errors, figure_errors, service_facts
 
 LIST_SEPARATOR = ";"
 
@@ -649,19 +649,6 @@ class ServiceChannelResource(NaturalKeyMixin, CatalogueResource):
             ]
 
 
-FIGURE_RULE_FIELDS = (
-    "year",
-    "period_type",
-    "period_number",
-    "started",
-    "completed",
-    "consultations",
-    "client_minutes",
-    "satisfaction_responses",
-    "satisfaction_mean",
-    "rating_scale_min",
-    "rating_scale_max",
-)
 
 
 class ServiceFigureResource(ReportedFiguresMixin, CatalogueResource):
@@ -740,7 +727,7 @@ class ServiceCostResource(ReportedFiguresMixin, CatalogueResource):
 
     key_label = _("service, provider, year, component and channel")
     optional_key_columns = {"channel": None}
-    rule_fields = ("year", "amount")
+    rule_fields = COST_RULE_FIELDS
 
     service = _service_key()
     provider = _provider_key()

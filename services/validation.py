@@ -15,6 +15,22 @@ from .models import PeriodType, Service
 
 COUNT_FIELDS = ("started", "completed", "consultations", "satisfaction_responses")
 
+# The fields of a figure and of a cost that the rules read (besides the service and provider).
+FIGURE_RULE_FIELDS = (
+    "year",
+    "period_type",
+    "period_number",
+    "started",
+    "completed",
+    "consultations",
+    "client_minutes",
+    "satisfaction_responses",
+    "satisfaction_mean",
+    "rating_scale_min",
+    "rating_scale_max",
+)
+COST_RULE_FIELDS = ("year", "amount")
+
 
 @dataclass(frozen=True)
 class ServiceFacts:
