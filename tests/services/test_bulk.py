@@ -478,3 +478,12 @@ def test_the_template_has_every_column_and_an_example_row(client, alpha_editor):
     response = client.get(reverse("services:bulk-template"))
     header, example = list(csv.reader(io.StringIO(response.content.decode())))
     assert header == HEADER and len(example) == len(HEADER)
+
+
+def test_bulk_columns_are_the_admin_imports_columns():
+    """Both import paths take the same file: the bulk loader's columns are the ServiceFigure resource's, less
+    the demo flag (a bulk file is never demo data)."""
+    from services.bulk import COLUMNS
+    from services.resources import ServiceFigureResource
+
+    assert list(COLUMNS) == [field for field in ServiceFigureResource._meta.fields if field != "is_demo"]
