@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -16,5 +17,9 @@ app.conf.beat_schedule = {
     "recompute-institution-flags-nightly": {
         "task": "institutions.tasks.recompute_institution_flags",
         "schedule": 24 * 60 * 60,
+    },
+    "recompute-cost-figures-nightly": {
+        "task": "services.tasks.recompute_costs_nightly",
+        "schedule": crontab(hour=2, minute=30),
     },
 }

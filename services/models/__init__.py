@@ -18,6 +18,14 @@ from .figures import (
     ServiceFigure,
     SubmissionStatus,
 )
+from .costing import (  # noqa: F401
+    CostFigure,
+    CostParameters,
+    CostRecomputation,
+    MissingReason,
+    RecomputationKind,
+    RecomputationStatus,
+)
 from .imports import BulkImport, ImportKind, ImportStatus  # noqa: F401
 
 __all__ = [
