@@ -18,9 +18,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from institutions.scoping import editable_institutions
 
+from .costing import PARAMETER_FIELDS
 from .models import (
     BulkImport,
     Channel,
+    CostFigure,
+    CostParameters,
+    CostRecomputation,
     FigureSubmission,
     LifeSituation,
     Service,
@@ -44,6 +48,7 @@ from .resources import (
 )
 from .scoping import (
     editable_costs,
+    visible_cost_figures,
     editable_figures,
     editable_services,
     visible_costs,
@@ -488,6 +493,76 @@ class BulkImportAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _is_coordinator(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyCoordinatorAdmin(admin.ModelAdmin):
+    """Records that only services/costing.py writes: the coordinator reads them here, nobody edits them."""
+
+    def has_module_permission(self, request):
+        return _is_coordinator(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_coordinator(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CostParameters)
+class CostParametersAdmin(ReadOnlyCoordinatorAdmin):
+    """The versions of the costing parameters. A new version is saved on the parameters page (or through the
+    API), which also schedules the recomputation; a saved version never changes."""
+
+    list_display = ("version", *PARAMETER_FIELDS, "created_by", "created_at", "note")
+    list_select_related = ("created_by",)
+
+
+@admin.register(CostRecomputation)
+class CostRecomputationAdmin(ReadOnlyCoordinatorAdmin):
+    list_display = ("__str__", "kind", "status", "percent", "reason", "created_at", "finished_at", "rows_written")
+    list_filter = ("kind", "status")
+    search_fields = ("reason", "error", "task_id")
+    date_hierarchy = "created_at"
+
+
+@admin.register(CostFigure)
+class CostFigureAdmin(admin.ModelAdmin):
+    """The stored cost figures, read-only; an institution's staff see their own institutions' rows."""
+
+    list_display = (
+        "service", "provider", "year", "channel", "transactions", "cost", "cost_per_transaction",
+        "cost_per_transaction_missing", "peer_ratio", "is_outlier", "parameters",
+    )
+    list_filter = ("year", "is_outlier", "cost_known", ("channel", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("service__catalogue_id", "service__name_lv", "provider__short_name")
+    list_select_related = ("service", "provider", "channel", "parameters")
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return visible_cost_figures(request.user, super().get_queryset(request))
+
+    def has_module_permission(self, request):
+        return _is_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        if not _is_staff(request):
+            return False
+        return obj is None or visible_cost_figures(request.user).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request):
         return False

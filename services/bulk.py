@@ -41,9 +41,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from config.progress import RowWriter
 from institutions.models import Institution
 from institutions.scoping import editable_institutions
 
+from . import costing
 from .models import BulkImport, Channel, ImportStatus, PeriodType, Service, ServiceFigure
 from .validation import figure_errors, service_facts
 
@@ -385,6 +387,13 @@ class Staging:
             cursor.execute(f"SELECT MIN(row_number), MAX(row_number) FROM {STAGING_TABLE}")
             return cursor.fetchone()
 
+    def provider_years(self):
+        """The (provider, year) pairs of the staged rows: the cost figures to recompute after the import."""
+        provider, year = (self.quote(self.columns[name]) for name in ("provider_id", "year"))
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT {provider}, {year} FROM {STAGING_TABLE}")
+            return cursor.fetchall()
+
     def drop(self):
         with self.connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
@@ -635,46 +644,23 @@ def _run_passes(path, user, connection, result, reject, throttle, change_reason)
         throttle(ImportStatus.IMPORTING, written, data_rows)
         start = end
     throttle(ImportStatus.IMPORTING, written, data_rows, force=True)
+    if result.created or result.updated:
+        for provider_id, year in staging.provider_years():
+            costing.figures_changed(provider_id, year)
     staging.drop()
 
 
 # --- running an uploaded BulkImport ------------------------------------------------------------------------
 
 
-class ProgressRecorder:
-    """Writes an import's stage and progress to its BulkImport row while the import's transaction is open.
-
-    On PostgreSQL it writes through a connection of its own, in autocommit, so the status page sees the
-    progress at once; on SQLite (a single writer) it writes through the import's connection, and the
-    progress shows when the import ends."""
+class ProgressRecorder(RowWriter):
+    """Writes an import's stage and progress to its BulkImport row while the import's transaction is open."""
 
     def __init__(self, bulk_import_id, using=DEFAULT_DB_ALIAS):
-        self.bulk_import_id = bulk_import_id
-        main = connections[using]
-        self.connection = (
-            main.__class__(dict(main.settings_dict), alias=f"{using}-progress") if main.vendor == "postgresql" else None
-        )
-        self.using = using
+        super().__init__(BulkImport, bulk_import_id, using)
 
     def __call__(self, stage, processed, total):
-        if self.connection is None:
-            BulkImport.objects.using(self.using).filter(pk=self.bulk_import_id).update(
-                status=stage, processed_rows=processed, total_rows=total
-            )
-            return
-        meta = BulkImport._meta
-        quote = self.connection.ops.quote_name
-        columns = [quote(meta.get_field(name).column) for name in ("status", "processed_rows", "total_rows", "id")]
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {quote(meta.db_table)} SET {columns[0]} = %s, {columns[1]} = %s, {columns[2]} = %s "
-                f"WHERE {columns[3]} = %s",
-                [str(stage), processed, total, self.bulk_import_id],
-            )
-
-    def close(self):
-        if self.connection is not None:
-            self.connection.close()
+        self.update(status=str(stage), processed_rows=processed, total_rows=total)
 
 
 def run_bulk_import(bulk_import_id):

@@ -40,6 +40,7 @@ from django.db.models import Case, F, IntegerField, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.progress import RowWriter
 from institutions.models import InstitutionType
 
 from .models import (
@@ -251,7 +252,7 @@ def _year_insert_sql(vendor, provider_filter, with_peers):
         SELECT service_id, provider_id, channel_id, t,
                CASE WHEN is_digital THEN t ELSE 0 END AS t_dig, s, t_s, resp, points, burden_t, hours,
                COALESCE(d, 0) AS direct,
-               CASE WHEN h IS NOT NULL AND t_all > 0 THEN h * t / t_all ELSE 0 END AS shared,
+               CASE WHEN h IS NOT NULL AND t_all > 0 THEN h * t * 1.0 / t_all ELSE 0 END AS shared,
                0 AS unallocated,
                CASE WHEN d IS NOT NULL OR (h IS NOT NULL AND t_all > 0) THEN 1 ELSE 0 END AS known
         FROM c
@@ -264,8 +265,9 @@ def _year_insert_sql(vendor, provider_filter, with_peers):
         FROM tot
     ),
     x AS (
+        -- CPT rounded as stored: the incremental path computes peers from stored CPTs, and must agree.
         SELECT r.*, sv.template_id, r.direct + r.shared AS cost,
-               CASE WHEN r.t > 0 AND r.known = 1 THEN (r.direct + r.shared) * 1.0 / r.t END AS cpt,
+               CASE WHEN r.t > 0 AND r.known = 1 THEN ROUND((r.direct + r.shared) * 1.0 / r.t, 4) END AS cpt,
                {PEER_KEY.format(template="sv.", service="r.")} AS peer_key, COALESCE(r.channel_id, 0) AS channel_key
         FROM r JOIN {t["service"]} sv ON sv.id = r.service_id
     ){"," + _median_ctes("x") if with_peers else ""}
@@ -445,30 +447,15 @@ def recompute(kind=RecomputationKind.FULL, pairs=(), progress=None, using=DEFAUL
 # --- jobs ------------------------------------------------------------------------------------------------------
 
 
-class StepRecorder:
-    """Writes a recomputation's steps to its row while its transaction is open: on PostgreSQL through a
-    connection of its own, so the coordinator's page sees the progress bar move."""
+class StepRecorder(RowWriter):
+    """Writes a recomputation's steps to its row while its transaction is open, so the coordinator's page
+    sees the progress bar move."""
 
     def __init__(self, recomputation_id, using=DEFAULT_DB_ALIAS):
-        self.recomputation_id = recomputation_id
-        main = connections[using]
-        self.connection = (
-            main.__class__(dict(main.settings_dict), alias=f"{using}-progress") if main.vendor == "postgresql" else None
-        )
-        self.using = using
+        super().__init__(CostRecomputation, recomputation_id, using)
 
     def __call__(self, done, total):
-        if self.connection is None:
-            return
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {CostRecomputation._meta.db_table} SET steps_done = %s, steps_total = %s WHERE id = %s",
-                [done, total, self.recomputation_id],
-            )
-
-    def close(self):
-        if self.connection is not None:
-            self.connection.close()
+        self.update(steps_done=done, steps_total=total)
 
 
 def _covered_by_later_full(job):
@@ -702,9 +689,9 @@ def channel_shift(channel_rows, share, parameters, target=None):
 
 def stored_filter_for_user(user):
     """CostFigure rows `user` may read (the providers they may see)."""
-    from institutions.scoping import visible_institutions
+    from .scoping import visible_cost_figures
 
-    return CostFigure.objects.filter(provider__in=visible_institutions(user))
+    return visible_cost_figures(user)
 
 
 __all__ = [

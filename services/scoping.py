@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 
 from institutions.scoping import editable_institutions, visible_institutions
 
-from .models import FigureSubmission, Service, ServiceCost, ServiceFigure
+from .models import CostFigure, FigureSubmission, Service, ServiceCost, ServiceFigure
 
 
 def _is_coordinator(user):
@@ -59,6 +59,11 @@ def visible_costs(user, queryset=None):
 
 def editable_costs(user, queryset=None):
     return _by_provider(user, ServiceCost.objects.all() if queryset is None else queryset, editable=True)
+
+
+def visible_cost_figures(user, queryset=None):
+    """Stored cost figures (services/costing.py) of a provider `user` may see."""
+    return _by_provider(user, CostFigure.objects.all() if queryset is None else queryset, editable=False)
 
 
 def visible_submissions(user, queryset=None):

@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 from institutions.models import Institution
 from institutions.scoping import editable_institutions
 
+from .. import costing
 from ..models import Channel, Service, ServiceCost, ServiceFigure
 from ..validation import cost_errors, figure_errors, service_facts
 from .serializers import (
@@ -231,6 +232,8 @@ def _upsert(table, user, accepted):
                 model.history.bulk_history_create(
                     changed, batch_size=WRITE_BATCH, update=True, default_user=user, default_date=now
                 )
+            for provider_id, year in {(row.provider_id, row.year) for row in (*new, *changed)}:
+                costing.figures_changed(provider_id, year)
     except IntegrityError as error:
         # Validation passed, so the database refused because another request wrote the same keys meanwhile.
         message = _("another submission wrote some of these rows at the same time; send the rows again")

@@ -18,35 +18,59 @@ class CostParameters(models.Model):
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     unit_digital = models.DecimalField(
-        _("relative cost unit: digital"), max_digits=8, decimal_places=2, default=Decimal("1"),
+        _("relative cost unit: digital"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     unit_phone = models.DecimalField(
-        _("relative cost unit: phone"), max_digits=8, decimal_places=2, default=Decimal("20"),
+        _("relative cost unit: phone"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("20"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     unit_post = models.DecimalField(
-        _("relative cost unit: post"), max_digits=8, decimal_places=2, default=Decimal("30"),
+        _("relative cost unit: post"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("30"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     unit_face_to_face = models.DecimalField(
-        _("relative cost unit: face to face"), max_digits=8, decimal_places=2, default=Decimal("50"),
+        _("relative cost unit: face to face"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("50"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     hourly_tariff = models.DecimalField(
-        _("hourly tariff of client time (EUR/h)"), max_digits=8, decimal_places=2, default=Decimal("10.00"),
+        _("hourly tariff of client time (EUR/h)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("10.00"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Standard Cost Model: the value of one hour of a client's time."),
     )
     outlier_factor = models.DecimalField(
-        _("outlier factor k"), max_digits=6, decimal_places=2, default=Decimal("2.00"),
+        _("outlier factor k"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("2.00"),
         validators=[MinValueValidator(Decimal("1.01"))],
-        help_text=_("A provider is an outlier when its cost per transaction is at least k times, or at most "
-                    "1/k of, the median of its peers."),
+        help_text=_(
+            "A provider is an outlier when its cost per transaction is at least k times, or at most "
+            "1/k of, the median of its peers."
+        ),
     )
     note = models.CharField(_("reason for the change"), max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("changed by"),
     )
     created_at = models.DateTimeField(_("valid from"), auto_now_add=True)
@@ -90,24 +114,44 @@ class CostFigure(models.Model):
     made of, so roll-ups sum first and divide afterwards."""
 
     service = models.ForeignKey(
-        "services.Service", on_delete=models.CASCADE, related_name="cost_figures", verbose_name=_("service"),
+        "services.Service",
+        on_delete=models.CASCADE,
+        related_name="cost_figures",
+        verbose_name=_("service"),
         db_index=False,
     )
     provider = models.ForeignKey(
-        "institutions.Institution", on_delete=models.CASCADE, related_name="cost_figures",
-        verbose_name=_("provider"), db_index=False,
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        related_name="cost_figures",
+        verbose_name=_("provider"),
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     channel = models.ForeignKey(
-        "services.Channel", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-        verbose_name=_("channel"), db_index=False, help_text=_("Empty: all channels of the service together."),
+        "services.Channel",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("channel"),
+        db_index=False,
+        help_text=_("Empty: all channels of the service together."),
     )
     template = models.ForeignKey(
-        "services.ServiceTemplate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("unified service template"), db_index=False,
+        "services.ServiceTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unified service template"),
+        db_index=False,
     )
     parameters = models.ForeignKey(
-        CostParameters, on_delete=models.PROTECT, related_name="figures", verbose_name=_("parameters"),
+        CostParameters,
+        on_delete=models.PROTECT,
+        related_name="figures",
+        verbose_name=_("parameters"),
         db_index=False,
     )
     computed_at = models.DateTimeField(_("computed"))
@@ -120,7 +164,10 @@ class CostFigure(models.Model):
     shared_cost = models.DecimalField(_("shared cost allocated"), max_digits=20, decimal_places=4, default=0)
     cost = models.DecimalField(_("cost (EUR)"), max_digits=20, decimal_places=4, default=0)
     unallocated_shared_cost = models.DecimalField(
-        _("unallocated shared cost"), max_digits=18, decimal_places=2, default=0,
+        _("unallocated shared cost"),
+        max_digits=18,
+        decimal_places=2,
+        default=0,
         help_text=_("Shared cost of a service and year without completed transactions: reported, not spread."),
     )
     cost_known = models.BooleanField(_("cost reported"), default=False)
@@ -149,7 +196,11 @@ class CostFigure(models.Model):
         _("cost per transaction, previous year"), max_digits=20, decimal_places=4, null=True, blank=True
     )
     cost_per_transaction_change = models.DecimalField(
-        _("change of cost per transaction"), max_digits=20, decimal_places=6, null=True, blank=True,
+        _("change of cost per transaction"),
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
         help_text=_("Against the previous year, as a fraction (0.1 = +10 %)."),
     )
     previous_transactions = models.BigIntegerField(_("transactions, previous year"), null=True, blank=True)
@@ -160,8 +211,9 @@ class CostFigure(models.Model):
     peer_median = models.DecimalField(
         _("peer median cost per transaction"), max_digits=20, decimal_places=4, null=True, blank=True
     )
-    peer_ratio = models.DecimalField(_("ratio to the peer median"), max_digits=20, decimal_places=6, null=True,
-                                     blank=True)
+    peer_ratio = models.DecimalField(
+        _("ratio to the peer median"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
     is_outlier = models.BooleanField(_("outlier"), default=False)
 
     class Meta:
@@ -173,7 +225,8 @@ class CostFigure(models.Model):
                 fields=["service", "provider", "year", "channel"], name="cost_figure_channel_unique"
             ),
             models.UniqueConstraint(
-                fields=["service", "provider", "year"], condition=Q(channel__isnull=True),
+                fields=["service", "provider", "year"],
+                condition=Q(channel__isnull=True),
                 name="cost_figure_total_unique",
             ),
         ]
@@ -210,11 +263,19 @@ class CostRecomputation(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     parameters = models.ForeignKey(
-        CostParameters, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        CostParameters,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("parameters"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("requested by"),
     )
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
