@@ -16,6 +16,16 @@ EXPECTED_PATHS = {
     "/api/v1/municipalities/{code}/",
     "/api/v1/planning-regions/",
     "/api/v1/planning-regions/{code}/",
+    "/api/v1/services/",
+    "/api/v1/service-figures/",
+    "/api/v1/service-costs/",
+    "/api/v1/cost-figures/",
+    "/api/v1/cost-figures/{id}/",
+    "/api/v1/cost-figures/rollup/",
+    "/api/v1/cost-figures/channel-shift/",
+    "/api/v1/cost-parameters/",
+    "/api/v1/cost-recomputations/",
+    "/api/v1/cost-recomputations/{id}/",
 }
 
 
