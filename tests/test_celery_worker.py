@@ -14,6 +14,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
 from celery.signals import task_postrun
 from django.db import connections
+from kombu.asynchronous import set_event_loop
 
 from config.celery import app as celery_app
 from institutions.models import ExclusionCategory, Institution
@@ -50,6 +51,10 @@ def celery_on_redis(app, redis_url, queue):
     }
     # The app reads Django's CELERY_* settings, and a CELERY_-prefixed key wins over a plain one.
     overrides = {f"CELERY_{key.upper()}": value for key, value in overrides.items()}
+    app.conf.task_always_eager  # reading a setting finalizes the configuration that is changed below
+    # A worker adopts the process's event loop if one is set; an earlier worker's loop has a stopped timer, and a
+    # retry's countdown on it would never run out.
+    set_event_loop(None)
     changes = app.conf.changes
     saved = {key: changes[key] for key in overrides if key in changes}
     changes.update(overrides)
@@ -61,6 +66,7 @@ def celery_on_redis(app, redis_url, queue):
             changes.pop(key, None)
         changes.update(saved)
         _drop_cached_connections(app)
+        set_event_loop(None)
         # The queue's list is empty once consumed; only kombu's binding record is left behind.
         redis.Redis.from_url(redis_url).delete(queue, f"_kombu.binding.{queue}")
 
