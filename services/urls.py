@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import views
+from .costing_urls import costing_urlpatterns
 
 app_name = "services"
 
@@ -26,6 +27,8 @@ except ImportError:
     pass
 else:
     urlpatterns += cpsv_urlpatterns
+
+urlpatterns += [path("costs/", include(costing_urlpatterns))]
 
 urlpatterns += [
     path("<str:catalogue_id>/", views.service_detail, name="service-detail"),
