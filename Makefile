@@ -36,7 +36,7 @@ compilemessages: install
 	fi
 
 messages: install
-	$(PY) manage.py makemessages -l lv -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py makemessages -l lv -l en --ignore=.venv --ignore=staticfiles --ignore=tests --no-obsolete
 
 migrate: install
 	$(PY) manage.py migrate --noinput
