@@ -79,11 +79,15 @@ def _change_missing(record):
 
 
 def _ratio_missing(record):
+    if getattr(record, "peers_withheld", False):
+        return _label(MissingReason.PEERS_WITHHELD)
     return _cpt_missing(record) or _label(MissingReason.NO_PEERS)
 
 
 def _median_missing(record):
     """A median needs two peers with a value: a group of one is the row itself, compared with nothing."""
+    if getattr(record, "peers_withheld", False):
+        return _label(MissingReason.PEERS_WITHHELD)
     if _get(record, "peer_median") is None or (_get(record, "peer_count") or 0) < 2:
         return _label(MissingReason.NO_PEERS)
     return ""

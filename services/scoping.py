@@ -6,6 +6,7 @@ institutions hold, and sees or edits the figures and costs their institutions re
 """
 
 from django.db.models import Exists, OuterRef
+from django.db.models.query import ModelIterable
 
 from institutions.scoping import editable_institutions, visible_institutions
 
@@ -61,9 +62,31 @@ def editable_costs(user, queryset=None):
     return _by_provider(user, ServiceCost.objects.all() if queryset is None else queryset, editable=True)
 
 
+# A peer median of a small group gives other providers' costs away: with two peers the median is the mean of the
+# reader's own cost per transaction and the other provider's. Below this many peers with a value only the
+# coordinator sees the median and the ratio to it.
+MIN_PEERS_DISCLOSED = 5
+
+
+class _PeersWithheld(ModelIterable):
+    """Yields cost figures with the peer median and ratio cleared where the group is too small to disclose."""
+
+    def __iter__(self):
+        for figure in super().__iter__():
+            if figure.peer_count < MIN_PEERS_DISCLOSED and (figure.peer_median is not None or figure.peer_ratio):
+                figure.peer_median = figure.peer_ratio = None
+                figure.peers_withheld = True
+            yield figure
+
+
 def visible_cost_figures(user, queryset=None):
-    """Stored cost figures (services/costing.py) of a provider `user` may see."""
-    return _by_provider(user, CostFigure.objects.all() if queryset is None else queryset, editable=False)
+    """Stored cost figures (services/costing.py) of a provider `user` may see. For anyone but the coordinator
+    the peer median and ratio of groups under MIN_PEERS_DISCLOSED peers come back empty (`peers_withheld`),
+    in every page, export and API response built on this queryset."""
+    queryset = _by_provider(user, CostFigure.objects.all() if queryset is None else queryset, editable=False)
+    if not _is_coordinator(user):
+        queryset._iterable_class = _PeersWithheld
+    return queryset
 
 
 def visible_submissions(user, queryset=None):

@@ -176,6 +176,10 @@ class CostFigureSerializer(serializers.ModelSerializer):
     parameters_version = serializers.IntegerField(
         source="parameters.version", read_only=True, help_text="Version of the costing parameters used."
     )
+    peers_withheld = serializers.SerializerMethodField(
+        help_text="True when the peer median and ratio are not shown: the group has fewer than five peers with "
+        "a value, and a small group's median would give other providers' costs away (the coordinator sees them)."
+    )
 
     class Meta:
         model = CostFigure
@@ -220,10 +224,14 @@ class CostFigureSerializer(serializers.ModelSerializer):
             "peer_median",
             "peer_ratio",
             "is_outlier",
+            "peers_withheld",
             "parameters_version",
             "computed_at",
         ]
         read_only_fields = fields
+
+    def get_peers_withheld(self, figure) -> bool:
+        return getattr(figure, "peers_withheld", False)
 
 
 def amount(decimal_places, **kwargs):

@@ -105,6 +105,7 @@ class MissingReason(models.TextChoices):
     NO_RATINGS = "no_ratings", _("no satisfaction ratings")
     NO_MINUTES = "no_minutes", _("client time not reported")
     NO_PEERS = "no_peers", _("fewer than two peers with a value")
+    PEERS_WITHHELD = "peers_withheld", _("not shown: fewer than five peers with a value")
     NO_PREVIOUS = "no_previous", _("no value in the previous year")
 
 

@@ -221,6 +221,14 @@ def test_a_total_row_carries_every_number_as_worked_out_by_hand(world, coordinat
     assert row["url"].endswith(f"{FIGURES}{row['id']}/")
 
 
+def test_an_editor_does_not_see_the_median_of_a_group_of_fewer_than_five_peers(world, coordinator, editor_a):
+    # Three peers (8.4, 3, 100): the median 8.4 would tell A what its peers' costs are.
+    (row,) = results(editor_a.get(FIGURES, {"service": "SA", "year": YEAR, "channel": "total"}))
+    assert (row["peer_count"], row["peer_median"], row["peer_ratio"], row["peers_withheld"]) == (3, None, None, True)
+    (row,) = results(coordinator.get(FIGURES, {"service": "SA", "year": YEAR, "channel": "total"}))
+    assert (row["peer_median"], row["peers_withheld"]) == ("8.4000", False)
+
+
 def test_channel_rows_allocate_the_shared_cost_by_transactions(world, coordinator):
     rows = results(coordinator.get(FIGURES, {"service": "SA", "year": YEAR, "total": "false"}))
     by_channel = {row["channel"]: (row["cost"], row["cost_per_transaction"]) for row in rows}

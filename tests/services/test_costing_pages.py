@@ -273,6 +273,18 @@ def test_service_card_shows_the_stored_figures_by_channel_and_year(world, as_coo
     assert "Cost per transaction against the peer median, 2024" in page
 
 
+def test_an_editor_sees_no_peer_median_of_a_small_group_on_the_card_or_its_export(world, as_editor):
+    """The same card for an editor of Alpha: the group has fewer than five peers, whose median would give their
+    costs away; the outlier mark stays."""
+    response = as_editor.get(en("services:cost-service", catalogue_id="ALFA-1"))
+    total_2024 = response.context["table"].rows[0]
+    assert "fewer than five peers" in total_2024.get_cell("peer_median")
+    assert "fewer than five peers" in total_2024.get_cell("peer_ratio")
+    assert "7.19" not in response.content.decode()
+    export = as_editor.get(en("services:cost-service", catalogue_id="ALFA-1") + "?_export=csv")
+    assert "7.1875" not in export.content.decode() and "7.19" not in export.content.decode()
+
+
 def test_service_card_shows_no_value_and_the_reason_never_zero(world, as_coordinator):
     """2023 has one provider only: no peer median; the phone reports no applications started."""
     response = as_coordinator.get(en("services:cost-service", catalogue_id="ALFA-1") + "?year=2023")
