@@ -162,8 +162,8 @@ def _peer_columns(cpt, n, median, k):
     outlier = f"CASE WHEN ({ratio}) >= {k} OR ({ratio}) <= 1.0 / {k} THEN 1 ELSE 0 END"
     return {
         "peer_count": f"COALESCE({n}, 0)",
-        "peer_median": median,
-        "peer_ratio": ratio,
+        "peer_median": f"ROUND({median}, 4)",
+        "peer_ratio": f"ROUND({ratio}, 6)",
         "is_outlier": outlier,
     }
 
@@ -283,11 +283,7 @@ def _year_insert_sql(vendor, provider_filter, with_peers):
            CASE WHEN x.resp > 0 THEN x.points / x.resp END,
            x.burden_t, x.hours,
            CASE WHEN x.burden_t > 0 THEN x.hours * %s END,
-           prev.cost_per_transaction,
-           CASE WHEN x.cpt IS NOT NULL AND prev.cost_per_transaction > 0
-                THEN (x.cpt - prev.cost_per_transaction) / prev.cost_per_transaction END,
-           prev.transactions,
-           CASE WHEN prev.transactions > 0 THEN (x.t - prev.transactions) * 1.0 / prev.transactions END,
+           {", ".join(_change_columns("x.cpt", "x.t", "prev").values())},
            {peers["peer_count"]}, {peers["peer_median"]}, {peers["peer_ratio"]}, {outlier}
     FROM x
     LEFT JOIN {t["stored"]} prev
@@ -297,10 +293,47 @@ def _year_insert_sql(vendor, provider_filter, with_peers):
     """
 
 
-def _peer_update_sql(vendor):
-    """Recompute the peer columns of one year's rows in the given peer groups, from the stored CPTs.
-    Parameters: year, template ids (array), service ids (array), k, k."""
+def _change_columns(cpt, transactions, previous):
+    """The four year-on-year columns, given SQL expressions of the row's CPT and T and the alias of the same row
+    of the previous year."""
+    prev_cpt, prev_t = f"{previous}.cost_per_transaction", f"{previous}.transactions"
+    return {
+        "previous_cost_per_transaction": prev_cpt,
+        "cost_per_transaction_change": f"CASE WHEN {cpt} IS NOT NULL AND {prev_cpt} > 0 "
+        f"THEN ({cpt} - {prev_cpt}) / {prev_cpt} END",
+        "previous_transactions": prev_t,
+        "transactions_change": f"CASE WHEN {prev_t} > 0 THEN ({transactions} - {prev_t}) * 1.0 / {prev_t} END",
+    }
+
+
+def _change_update_sql():
+    """Recompute the year-on-year columns of one provider's rows of one year from the stored previous year.
+    Parameters: provider, year."""
     t = _tables()
+    columns = _change_columns("cur.cost_per_transaction", "cur.transactions", "prev")
+    return f"""
+    WITH v AS (
+        SELECT cur.id, {", ".join(f"{sql} AS {name}" for name, sql in columns.items())}
+        FROM {t["stored"]} cur
+        LEFT JOIN {t["stored"]} prev
+               ON prev.service_id = cur.service_id AND prev.provider_id = cur.provider_id
+              AND prev.year = cur.year - 1 AND COALESCE(prev.channel_id, 0) = COALESCE(cur.channel_id, 0)
+        WHERE cur.provider_id = %s AND cur.year = %s
+    )
+    UPDATE {t["stored"]} SET {", ".join(f"{name} = v.{name}" for name in columns)}
+    FROM v WHERE {t["stored"]}.id = v.id
+    """
+
+
+def _distinct(vendor):
+    return "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+
+
+def _peer_update_sql(vendor):
+    """Recompute the peer columns of one year's rows in the given peer groups, from the stored CPTs; only rows
+    whose columns change are written. Parameters: year, template ids, year, service ids, k, k."""
+    t = _tables()
+    distinct = _distinct(vendor)
     true, false = ("TRUE", "FALSE") if vendor == "postgresql" else ("1", "0")
     peers = _peer_columns("g.cpt", "pm.n", "pm.median", "%s")
     outlier = peers["is_outlier"].replace("THEN 1 ELSE 0", f"THEN {true} ELSE {false}")
@@ -308,8 +341,10 @@ def _peer_update_sql(vendor):
     WITH g AS (
         SELECT id, {PEER_KEY.format(template="", service="")} AS peer_key, COALESCE(channel_id, 0) AS channel_key,
                cost_per_transaction AS cpt
-        FROM {t["stored"]}
-        WHERE year = %s AND (template_id IN ({{templates}}) OR (template_id IS NULL AND service_id IN ({{services}})))
+        FROM {t["stored"]} WHERE year = %s AND template_id IN ({{templates}})
+        UNION ALL
+        SELECT id, {PEER_KEY.format(template="", service="")}, COALESCE(channel_id, 0), cost_per_transaction
+        FROM {t["stored"]} WHERE year = %s AND service_id IN ({{services}}) AND template_id IS NULL
     ),{_median_ctes("g")},
     v AS (
         SELECT g.id, {peers["peer_count"]} AS peer_count, {peers["peer_median"]} AS peer_median,
@@ -319,6 +354,10 @@ def _peer_update_sql(vendor):
     UPDATE {t["stored"]} SET peer_count = v.peer_count, peer_median = v.peer_median,
            peer_ratio = v.peer_ratio, is_outlier = v.is_outlier
     FROM v WHERE {t["stored"]}.id = v.id
+      AND ({t["stored"]}.peer_count <> v.peer_count
+           OR {t["stored"]}.peer_median {distinct} v.peer_median
+           OR {t["stored"]}.peer_ratio {distinct} v.peer_ratio
+           OR {t["stored"]}.is_outlier <> v.is_outlier)
     """
 
 
@@ -399,36 +438,29 @@ def _update_peers(cursor, vendor, parameters, year, service_ids):
         templates=", ".join(["%s"] * len(templates)) or "NULL", services=", ".join(["%s"] * len(services))
     )
     k = _number(vendor, parameters.outlier_factor)
-    cursor.execute(sql, [year, *sorted(templates), *services, k, k])
+    cursor.execute(sql, [year, *sorted(templates), year, *services, k, k])
 
 
 def _incremental(connection, parameters, pairs, progress):
-    """Recompute the given (provider, year) pairs, the following year of each (its year-on-year change), and
-    the peer columns of the groups their services belong to."""
+    """Recompute the given (provider, year) pairs, then the peer columns of the groups their services belong to,
+    and the year-on-year change of the same provider's following year."""
     t = _tables()
     now = timezone.now()
-    work = sorted({(provider, year) for provider, year in pairs} | {(provider, year + 1) for provider, year in pairs})
-    work = sorted(work, key=lambda pair: (pair[1], pair[0]))  # earlier years first: later ones read them
-    existing = {}
-    for provider in {provider for provider, _year in work}:
-        existing[provider] = set(_years(connection, provider))
+    work = sorted(set(pairs), key=lambda pair: (pair[1], pair[0]))  # earlier years first: later ones read them
     written = 0
+    services_of = f"SELECT DISTINCT service_id FROM {t['stored']} WHERE provider_id = %s AND year = %s"
     with connection.cursor() as cursor:
         for done, (provider, year) in enumerate(work):
-            progress(done, len(work) + 1)
-            cursor.execute(
-                f"SELECT DISTINCT service_id FROM {t['stored']} WHERE provider_id = %s AND year = %s", [provider, year]
-            )
+            progress(done, len(work))
+            cursor.execute(services_of, [provider, year])
             before = {row[0] for row in cursor.fetchall()}
             cursor.execute(f"DELETE FROM {t['stored']} WHERE provider_id = %s AND year = %s", [provider, year])
-            if year in existing[provider]:
-                written += _insert_year(cursor, connection.vendor, parameters, now, year, provider, with_peers=False)
-            cursor.execute(
-                f"SELECT DISTINCT service_id FROM {t['stored']} WHERE provider_id = %s AND year = %s", [provider, year]
-            )
+            written += _insert_year(cursor, connection.vendor, parameters, now, year, provider, with_peers=False)
+            cursor.execute(services_of, [provider, year])
             after = {row[0] for row in cursor.fetchall()}
             _update_peers(cursor, connection.vendor, parameters, year, before | after)
-    progress(len(work) + 1, len(work) + 1)
+            cursor.execute(_change_update_sql(), [provider, year + 1])
+    progress(len(work), len(work))
     return Outcome(rows_written=written, years=sorted({year for _provider, year in work}))
 
 

@@ -112,7 +112,11 @@ class MissingReason(models.TextChoices):
 class CostFigure(models.Model):
     """The cost figures of one service at one provider in one year, for one channel or (channel empty) for
     all channels together. Written only by services/costing.py; every ratio is stored beside the sums it is
-    made of, so roll-ups sum first and divide afterwards."""
+    made of, so roll-ups sum first and divide afterwards.
+
+    The table is derived: every row is computed from figures and costs whose own foreign keys the database
+    checks, so its foreign keys are not checked again on each of the hundreds of thousands of rows a
+    recomputation writes (db_constraint=False); deleting a service or an institution still deletes its rows."""
 
     service = models.ForeignKey(
         "services.Service",
@@ -120,6 +124,7 @@ class CostFigure(models.Model):
         related_name="cost_figures",
         verbose_name=_("service"),
         db_index=False,
+        db_constraint=False,
     )
     provider = models.ForeignKey(
         "institutions.Institution",
@@ -127,6 +132,7 @@ class CostFigure(models.Model):
         related_name="cost_figures",
         verbose_name=_("provider"),
         db_index=False,
+        db_constraint=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     channel = models.ForeignKey(
@@ -137,6 +143,7 @@ class CostFigure(models.Model):
         related_name="+",
         verbose_name=_("channel"),
         db_index=False,
+        db_constraint=False,
         help_text=_("Empty: all channels of the service together."),
     )
     template = models.ForeignKey(
@@ -147,6 +154,7 @@ class CostFigure(models.Model):
         related_name="+",
         verbose_name=_("unified service template"),
         db_index=False,
+        db_constraint=False,
     )
     parameters = models.ForeignKey(
         CostParameters,
@@ -154,6 +162,7 @@ class CostFigure(models.Model):
         related_name="figures",
         verbose_name=_("parameters"),
         db_index=False,
+        db_constraint=False,
     )
     computed_at = models.DateTimeField(_("computed"))
 
