@@ -10,6 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("pakalpojumi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["assessments"], related_name="reminder_tasks")
 
 # Beat schedule: the defaults; the coordinator can add or change entries in the
 # admin (django-celery-beat's database scheduler).
@@ -21,5 +22,9 @@ app.conf.beat_schedule = {
     "recompute-cost-figures-nightly": {
         "task": "services.tasks.recompute_costs_nightly",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "send-assessment-reminders-daily": {
+        "task": "assessments.reminder_tasks.send_assessment_reminders",
+        "schedule": crontab(hour=8, minute=0),
     },
 }

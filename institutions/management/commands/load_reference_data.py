@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from institutions.reference_data import load_reference_data
 from institutions.resources import ImportRejected
+from assessments.methodologies import load_methodologies
 from services.reference_data import load_channels
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         try:
             summary = load_reference_data()
             summary["channels"] = load_channels()
+            summary["methodologies"] = load_methodologies()
         except ImportRejected as rejected:
             raise CommandError("Reference data rejected, nothing saved:\n  " + "\n  ".join(rejected.errors)) from None
         for part, counts in summary.items():
