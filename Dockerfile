@@ -12,7 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_ENV=production \
     WEB_CONCURRENCY=3
 
-# No system packages are needed: psycopg ships its own libpq, and translations compile in pure Python.
+# One system package: DejaVu fonts, so PDF exports print Latvian letters (psycopg ships its own libpq, and
+# translations compile in pure Python).
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
     && python -m venv "$VIRTUAL_ENV" \

@@ -2,7 +2,7 @@
 week after that, to the editors of each organisation whose current assessment is not submitted (a draft, or
 returned for correction). One mail per editor and round lists all their organisations that still owe it.
 
-Run daily by Celery beat (assessments/reminder_tasks.py); a second run on the same day sends nothing again.
+Run daily by Celery beat (assessments/tasks.py); a second run on the same day sends nothing again.
 """
 
 from collections import defaultdict

@@ -36,11 +36,14 @@ previous round and enter the averages.
   and peer group, per area and overall.
 
 A rescoring runs inside one transaction holding one lock (a PostgreSQL advisory lock; SQLite has one writer
-anyway): readers see the old scores or the new ones, and a second rescoring waits for the first. The full one
-writes every assessment in a few set-based statements: the answers' points into a temporary table, the
-answers whose points changed, the scores, the trends, the ranks. The incremental one does the same for a few
-assessments, then the trends of their organisations' other rounds of the family and the ranks of their peer
-groups in their rounds.
+anyway): readers see the old scores or the new ones, and a second rescoring waits for the first. It is a few
+set-based statements: the answers' points into a temporary table (with their sums per assessment and area),
+the answers whose points changed, and the score rows with their levels, trends and ranks. The full one writes
+every assessment so; the incremental one writes a few, then updates the trends of their organisations' other
+rounds of the family and the ranks of their peer groups in their rounds.
+
+Option lists (Answer.options, .expert_options) are JSON lists of integer option ids, as the forms and the API
+store them; an id listed twice counts once.
 """
 
 import logging
@@ -62,7 +65,6 @@ from .models import (
     Methodology,
     Option,
     Question,
-    QuestionType,
     Round,
     Score,
 )
@@ -165,14 +167,14 @@ def _question_cte(scope):
     )"""
 
 
-POINTS_TABLE = "scoring_answer_points"  # a temporary table: the points of one rescoring's answers
+POINTS_TABLE = "scoring_answer_points"  # a temporary table of one rescoring: see _points_sql
 
 
 def _points_sql(dialect, scope):
-    """CREATE the temporary table of the points and obtainable points of every answer of the assessments
-    matching `scope`, with its assessment, its scored area (empty when the answer is not scored), the question's
-    obtainable points and whether the stored values differ. `hits` holds the points of each chosen option and of
-    each band containing the value."""
+    """CREATE the temporary table of the answers of the assessments matching `scope`: for each assessment and
+    scored area the sum of its answers' points and the obtainable points its excused questions take away
+    (answer_id empty), and each answer whose points or obtainable points differ from the stored ones (answer_id
+    set). `hits` holds the points of each chosen option and of each band containing the value."""
     t = _tables()
     return f"""
     CREATE TEMPORARY TABLE {POINTS_TABLE} AS
@@ -209,10 +211,14 @@ def _points_sql(dialect, scope):
                CASE WHEN e.question_id IS NULL OR e.excused THEN NULL ELSE ROUND(e.obt, 2) END AS obtainable
         FROM e LEFT JOIN got ON got.id = e.id
     )
-    SELECT id, assessment_id, area_id, obt AS question_obtainable, points, obtainable,
-           CASE WHEN points {dialect.distinct} stored_points OR obtainable {dialect.distinct} stored_obtainable
-                THEN 1 ELSE 0 END AS changed
+    SELECT NULL AS answer_id, assessment_id, area_id, SUM(points) AS points, NULL AS obtainable,
+           SUM(CASE WHEN obtainable IS NULL THEN obt ELSE 0 END) AS excluded
+    FROM v WHERE area_id IS NOT NULL
+    GROUP BY assessment_id, area_id
+    UNION ALL
+    SELECT id, NULL, NULL, points, obtainable, NULL
     FROM v
+    WHERE points {dialect.distinct} stored_points OR obtainable {dialect.distinct} stored_obtainable
     """
 
 
@@ -222,7 +228,7 @@ def _answers_sql():
     return f"""
     UPDATE {answer} SET points = p.points, obtainable = p.obtainable
     FROM {POINTS_TABLE} p
-    WHERE {answer}.id = p.id AND p.changed = 1
+    WHERE {answer}.id = p.answer_id
     """
 
 
@@ -281,10 +287,98 @@ def _peer_ctes(scope):
     )"""
 
 
+def _area_key(score, area):
+    """The key that matches an area across methodology versions: its code; '' for the overall score."""
+    return f"CASE WHEN {score}.area_id IS NULL THEN '' ELSE 'a:' || {area}.code END"
+
+
+def _counted(alias):
+    statuses = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
+    return f"{alias}.is_current AND {alias}.status IN ({statuses})"
+
+
+KNOWN_COLUMNS = (
+    "assessment_id, area_id, area_key, score, level, peer_group, institution_id, round_id, year, opened_at, family, "
+    "counted"
+)
+
+
+def _stored_scores_sql(where):
+    """SELECT the stored scores of the assessments `a` matching `where`, with what trends and ranks compare:
+    the score's id and KNOWN_COLUMNS."""
+    t = _tables()
+    return f"""
+        SELECT s.id, s.assessment_id, s.area_id, {_area_key("s", "ar")} AS area_key, s.score, s.level, s.peer_group,
+               a.institution_id, a.round_id, r.year, r.opened_at, m.family,
+               CASE WHEN {_counted("a")} THEN 1 ELSE 0 END AS counted
+        FROM {t["score"]} s
+        JOIN {t["assessment"]} a ON a.id = s.assessment_id
+        JOIN {t["round"]} r ON r.id = a.round_id
+        JOIN {t["methodology"]} m ON m.id = r.methodology_id
+        LEFT JOIN {t["area"]} ar ON ar.id = s.area_id
+        WHERE {where}"""
+
+
+def _trend_ctes(targets, known):
+    """CTEs ending in `earlier` and `prev`. `earlier`: for each assessment of `targets`, the counted assessments
+    of `known` in earlier rounds of its family, the latest first (round year, then opened, then id); `prev`:
+    per target and area key, the score of the latest one and the highest level of them all. Both relations
+    have KNOWN_COLUMNS."""
+    assessment = "assessment_id, institution_id, family, year, opened_at, round_id"
+    return f"""
+    target_assessments AS (SELECT DISTINCT {assessment} FROM {targets}),
+    counted_assessments AS (SELECT DISTINCT {assessment} FROM {known} WHERE counted = 1),
+    earlier AS (
+        SELECT t.assessment_id AS target_id, p.assessment_id AS previous_id,
+               ROW_NUMBER() OVER (PARTITION BY t.assessment_id ORDER BY p.year DESC, p.opened_at DESC, p.round_id DESC)
+                   AS recency
+        FROM target_assessments t
+        JOIN counted_assessments p ON p.institution_id = t.institution_id AND p.family = t.family
+        WHERE p.year < t.year
+           OR (p.year = t.year AND (p.opened_at < t.opened_at OR (p.opened_at = t.opened_at AND p.round_id < t.round_id)))
+    ),
+    prev AS (
+        SELECT earlier.target_id, k.area_key,
+               MAX(CASE WHEN earlier.recency = 1 THEN k.score END) AS score, MAX(k.level) AS best_level
+        FROM earlier JOIN {known} k ON k.assessment_id = earlier.previous_id
+        GROUP BY earlier.target_id, k.area_key
+    )"""
+
+
+def _trend_columns(dialect, row):
+    """previous_score, trend and new_level of score row `row` joined with `prev` on its assessment and area."""
+    return f"""prev.score,
+               CASE WHEN {row}.score - prev.score > {TREND_POINTS} THEN '{Score.Trend.UP}'
+                    WHEN prev.score - {row}.score > {TREND_POINTS} THEN '{Score.Trend.DOWN}'
+                    ELSE '' END,
+               CASE WHEN {row}.level > prev.best_level THEN {dialect.true} ELSE {dialect.false} END"""
+
+
+def _rank_cte(known):
+    """CTE `ranked`: the rank of every counted score with a value and a peer group in `known`, among those of
+    the same round, peer group and area."""
+    return f"""
+    ranked AS (
+        SELECT assessment_id, area_key,
+               RANK() OVER (PARTITION BY round_id, peer_group, area_id ORDER BY score DESC) AS rank
+        FROM {known} WHERE counted = 1 AND score IS NOT NULL AND peer_group <> ''
+    )"""
+
+
+def _neighbours(scope):
+    """The assessments whose stored scores the scores of `scope` are compared with: the same rounds (ranks)
+    and the same organisations (trends)."""
+    assessment = _tables()["assessment"]
+    return (
+        f"(a.round_id IN (SELECT a.round_id FROM {assessment} a WHERE {scope})"
+        f" OR a.institution_id IN (SELECT a.institution_id FROM {assessment} a WHERE {scope}))"
+    )
+
+
 def _scores_sql(dialect, scope):
     """INSERT the area and overall Score rows of the assessments matching `scope`, from the points of their
-    answers in the temporary table; trend and rank are left empty for the following statements. Parameter:
-    computed_at."""
+    answers in the temporary table, with their trends and ranks among the new rows and the stored ones of the
+    other assessments. Parameter: computed_at."""
     t = _tables()
     thresholds = ", ".join(f"{{prefix}}threshold_{level} AS threshold_{level}" for level in (2, 3, 4, 5))
     return f"""
@@ -292,12 +386,7 @@ def _scores_sql(dialect, scope):
     WITH RECURSIVE {_peer_ctes(scope)},
     {_question_cte(scope)},
     total AS (SELECT area_id, SUM(obt) AS obt FROM qo GROUP BY area_id),
-    got AS (
-        SELECT assessment_id, area_id, SUM(points) AS points,
-               SUM(CASE WHEN obtainable IS NULL THEN question_obtainable ELSE 0 END) AS excluded
-        FROM {POINTS_TABLE} WHERE area_id IS NOT NULL
-        GROUP BY assessment_id, area_id
-    ),
+    got AS (SELECT assessment_id, area_id, points, excluded FROM {POINTS_TABLE} WHERE answer_id IS NULL),
     by_area AS (
         SELECT a.id AS assessment_id, ar.id AS area_id, ar.weight, {thresholds.format(prefix="ar.")},
                COALESCE(got.points, 0) AS points, COALESCE(total.obt, 0) - COALESCE(got.excluded, 0) AS obt
@@ -329,66 +418,46 @@ def _scores_sql(dialect, scope):
         JOIN {t["methodology"]} m ON m.id = r.methodology_id
         LEFT JOIN overall ON overall.assessment_id = a.id
         WHERE {scope}
-    )
-    SELECT stored.assessment_id, stored.area_id, stored.points, stored.obt, stored.score,
-           {_level("stored.score", "stored.")}, NULL, '', {dialect.false}, COALESCE(peer.peer_group, ''), NULL, %s
-    FROM stored
-    JOIN {t["assessment"]} a ON a.id = stored.assessment_id
-    LEFT JOIN peer ON peer.institution_id = a.institution_id
+    ),
+    fresh AS (
+        SELECT stored.assessment_id, stored.area_id, {_area_key("stored", "ar")} AS area_key, stored.points, stored.obt,
+               stored.score, {_level("stored.score", "stored.")} AS level, COALESCE(peer.peer_group, '') AS peer_group,
+               a.institution_id, a.round_id, r.year, r.opened_at, m.family,
+               CASE WHEN {_counted("a")} THEN 1 ELSE 0 END AS counted
+        FROM stored
+        JOIN {t["assessment"]} a ON a.id = stored.assessment_id
+        JOIN {t["round"]} r ON r.id = a.round_id
+        JOIN {t["methodology"]} m ON m.id = r.methodology_id
+        LEFT JOIN {t["area"]} ar ON ar.id = stored.area_id
+        LEFT JOIN peer ON peer.institution_id = a.institution_id
+    ),
+    known AS (
+        SELECT {KNOWN_COLUMNS} FROM fresh
+        UNION ALL
+        SELECT {KNOWN_COLUMNS} FROM ({_stored_scores_sql(f"NOT ({scope}) AND {_neighbours(scope)}")}) outside
+    ),
+    {_trend_ctes("fresh", "known")},
+    {_rank_cte("known")}
+    SELECT f.assessment_id, f.area_id, f.points, f.obt, f.score, f.level, {_trend_columns(dialect, "f")},
+           f.peer_group, ranked.rank, %s
+    FROM fresh f
+    LEFT JOIN prev ON prev.target_id = f.assessment_id AND prev.area_key = f.area_key
+    LEFT JOIN ranked ON ranked.assessment_id = f.assessment_id AND ranked.area_key = f.area_key
     """
 
 
-def _area_key(score, area):
-    """The key that matches an area across methodology versions: its code; '' for the overall score."""
-    return f"CASE WHEN {score}.area_id IS NULL THEN '' ELSE 'a:' || {area}.code END"
-
-
-def _counted(alias):
-    statuses = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
-    return f"{alias}.is_current AND {alias}.status IN ({statuses})"
-
-
 def _trends_sql(dialect, scope):
-    """UPDATE previous_score, trend and new_level of the scores of the assessments matching `scope`, from the
-    stored scores of the same organisations' earlier rounds of the same family."""
+    """UPDATE previous_score, trend and new_level of the stored scores of the assessments matching `scope`,
+    where they changed (after the scores they compare with were rewritten)."""
     t = _tables()
-    score = t["score"]
+    score, assessment = t["score"], t["assessment"]
     return f"""
-    WITH t AS (
-        SELECT a.id, a.institution_id, m.family, r.year, r.opened_at, r.id AS round_id
-        FROM {t["assessment"]} a
-        JOIN {t["round"]} r ON r.id = a.round_id
-        JOIN {t["methodology"]} m ON m.id = r.methodology_id
-        WHERE {scope}
-    ),
-    earlier AS (
-        SELECT t.id AS target_id, p.id AS previous_id,
-               ROW_NUMBER() OVER (PARTITION BY t.id ORDER BY pr.year DESC, pr.opened_at DESC, pr.id DESC) AS recency
-        FROM t
-        JOIN {t["assessment"]} p ON p.institution_id = t.institution_id AND {_counted("p")}
-        JOIN {t["round"]} pr ON pr.id = p.round_id
-        JOIN {t["methodology"]} pm ON pm.id = pr.methodology_id AND pm.family = t.family
-        WHERE pr.year < t.year
-           OR (pr.year = t.year AND (pr.opened_at < t.opened_at OR (pr.opened_at = t.opened_at AND pr.id < t.round_id)))
-    ),
-    prev AS (
-        SELECT earlier.target_id, {_area_key("s", "ar")} AS area_key,
-               MAX(CASE WHEN earlier.recency = 1 THEN s.score END) AS score, MAX(s.level) AS best_level
-        FROM earlier
-        JOIN {score} s ON s.assessment_id = earlier.previous_id
-        LEFT JOIN {t["area"]} ar ON ar.id = s.area_id
-        GROUP BY earlier.target_id, {_area_key("s", "ar")}
-    ),
-    v AS (
-        SELECT s.id, prev.score AS previous_score,
-               CASE WHEN s.score - prev.score > {TREND_POINTS} THEN '{Score.Trend.UP}'
-                    WHEN prev.score - s.score > {TREND_POINTS} THEN '{Score.Trend.DOWN}'
-                    ELSE '' END AS trend,
-               CASE WHEN s.level > prev.best_level THEN {dialect.true} ELSE {dialect.false} END AS new_level
-        FROM t
-        JOIN {score} s ON s.assessment_id = t.id
-        LEFT JOIN {t["area"]} ar ON ar.id = s.area_id
-        LEFT JOIN prev ON prev.target_id = t.id AND prev.area_key = {_area_key("s", "ar")}
+    WITH known AS ({_stored_scores_sql(f"a.institution_id IN (SELECT a.institution_id FROM {assessment} a WHERE {scope})")}),
+    targets AS (SELECT * FROM known WHERE assessment_id IN (SELECT a.id FROM {assessment} a WHERE {scope})),
+    {_trend_ctes("targets", "known")},
+    v (id, previous_score, trend, new_level) AS (
+        SELECT k.id, {_trend_columns(dialect, "k")}
+        FROM targets k LEFT JOIN prev ON prev.target_id = k.assessment_id AND prev.area_key = k.area_key
     )
     UPDATE {score} SET previous_score = v.previous_score, trend = v.trend, new_level = v.new_level
     FROM v
@@ -399,25 +468,19 @@ def _trends_sql(dialect, scope):
 
 
 def _ranks_sql(dialect, groups):
-    """UPDATE the ranks of every score in `groups` (a condition on assessment `a` and score `s`): counted
-    assessments with a score and a peer group are ranked, the others get none."""
-    t = _tables()
-    score = t["score"]
+    """UPDATE the ranks of the stored scores in `groups` (a condition on assessment `a` and score `s`), where
+    they changed: counted assessments with a score and a peer group are ranked, the others get none."""
+    score = _tables()["score"]
     return f"""
-    WITH c AS (
-        SELECT s.id, a.round_id, s.peer_group, s.area_id, s.score,
-               CASE WHEN {_counted("a")} AND s.score IS NOT NULL AND s.peer_group <> '' THEN 1 ELSE 0 END AS ranked
-        FROM {score} s JOIN {t["assessment"]} a ON a.id = s.assessment_id
-        WHERE {groups}
-    ),
-    g AS (
-        SELECT id, CASE WHEN ranked = 1 THEN
-                   RANK() OVER (PARTITION BY round_id, peer_group, area_id, ranked ORDER BY score DESC) END AS rank
-        FROM c
+    WITH known AS ({_stored_scores_sql(groups)}),
+    {_rank_cte("known")},
+    v (id, rank) AS (
+        SELECT k.id, ranked.rank
+        FROM known k LEFT JOIN ranked ON ranked.assessment_id = k.assessment_id AND ranked.area_key = k.area_key
     )
-    UPDATE {score} SET rank = g.rank
-    FROM g
-    WHERE {score}.id = g.id AND {score}.rank {dialect.distinct} g.rank
+    UPDATE {score} SET rank = v.rank
+    FROM v
+    WHERE {score}.id = v.id AND {score}.rank {dialect.distinct} v.rank
     """
 
 
@@ -426,6 +489,9 @@ def _ranks_sql(dialect, groups):
 
 @dataclass
 class Outcome:
+    """What a rescoring wrote: the assessments rescored, the answers whose points changed, the score rows
+    written, and the stored scores of other assessments whose trend or rank changed."""
+
     assessments: int = 0
     answers_updated: int = 0
     scores_written: int = 0
@@ -446,9 +512,10 @@ def _lock(connection):
 
 
 def _write(cursor, connection, scope, outcome):
-    """Answers and scores of the assessments matching `scope`; trends and ranks are left to the caller. The
-    answers' points are computed once, into a temporary table: the answers that changed are updated from it
-    and the scores summed from it."""
+    """Answers and scores of the assessments matching `scope`, the scores with their trends and ranks against
+    the stored scores of the other assessments (which the caller updates, where these change them). The answers'
+    points are computed once, into a temporary table: the answers that changed are updated from it and the
+    scores are computed from the sums it holds."""
     dialect = Dialect(connection.vendor)
     t = _tables()
     cursor.execute(f"DROP TABLE IF EXISTS {POINTS_TABLE}")
@@ -465,14 +532,10 @@ def _write(cursor, connection, scope, outcome):
 
 
 def _full(connection):
-    dialect = Dialect(connection.vendor)
+    """Every score is new: the INSERT computes its trend and rank among the others, nothing is left to update."""
     outcome = Outcome(assessments=Assessment.objects.using(connection.alias).count())
     with connection.cursor() as cursor:
         _write(cursor, connection, "1 = 1", outcome)
-        cursor.execute(_trends_sql(dialect, "1 = 1"))
-        outcome.trends_updated = max(cursor.rowcount, 0)
-        cursor.execute(_ranks_sql(dialect, "1 = 1"))
-        outcome.ranks_updated = max(cursor.rowcount, 0)
     return outcome
 
 
@@ -516,15 +579,17 @@ def _incremental(connection, assessment_ids):
     family_filter = Q()
     for institution_id, family in families:
         family_filter |= Q(institution_id=institution_id, round__methodology__family=family)
-    # Earlier rounds only read, later ones read these: recomputing the family's every round is simplest, and few.
-    trend_ids = set(assessments.filter(family_filter).values_list("pk", flat=True))
+    # The organisations' other rounds of the family: a later one compares with these. Earlier ones do not, but
+    # recomputing every round of the family is simpler, and they are few.
+    trend_ids = set(assessments.filter(family_filter).values_list("pk", flat=True)) - scope_ids
 
     outcome = Outcome(assessments=len(scope_ids))
     groups = _peer_groups(connection, scope_ids)
     with connection.cursor() as cursor:
         _write(cursor, connection, _in("a.id", scope_ids), outcome)
-        cursor.execute(_trends_sql(dialect, _in("a.id", trend_ids)))
-        outcome.trends_updated = max(cursor.rowcount, 0)
+        if trend_ids:
+            cursor.execute(_trends_sql(dialect, _in("a.id", trend_ids)))
+            outcome.trends_updated = max(cursor.rowcount, 0)
         groups |= _peer_groups(connection, scope_ids)
         condition, params = _groups_condition(groups)
         cursor.execute(_ranks_sql(dialect, condition), params)
@@ -621,7 +686,9 @@ def peer_group_label(peer_group, ministries=None):
     if peer_group.startswith(SECTOR_PREFIX):
         pk = int(peer_group.removeprefix(SECTOR_PREFIX))
         ministry = (ministries or {}).get(pk) or Institution.objects.filter(pk=pk).first()
-        return _("Institutions of the ministry sector of %(ministry)s") % {"ministry": ministry.name if ministry else pk}
+        return _("Institutions of the ministry sector of %(ministry)s") % {
+            "ministry": ministry.name if ministry else pk
+        }
     return _("No peer group")
 
 
@@ -660,7 +727,9 @@ def averages(round, by="national"):
         for row in rows
     ]
     # Areas in their order, the overall score last.
-    result.sort(key=lambda row: (row["peer_group"], row["area_id"] is None, row["area_order"] or 0, row["area_code"] or ""))
+    result.sort(
+        key=lambda row: (row["peer_group"], row["area_id"] is None, row["area_order"] or 0, row["area_code"] or "")
+    )
     for row in result:
         del row["area_order"]
     return result
@@ -688,7 +757,9 @@ def level_distribution(round, peer_group=None):
     scores = counted_scores(round).filter(level__isnull=False)
     if peer_group is not None:
         scores = scores.filter(peer_group=peer_group)
-    counted = {(row["area_id"], row["level"]): row["n"] for row in scores.values("area_id", "level").annotate(n=Count("id"))}
+    counted = {
+        (row["area_id"], row["level"]): row["n"] for row in scores.values("area_id", "level").annotate(n=Count("id"))
+    }
     result = []
     for area in _area_rows(round):
         area_id = area.pk if area else None

@@ -32,3 +32,11 @@ def rescore_all(self, round_id=None):
         return rescore(round_id).as_dict()
     except Exception as error:
         _retry(self, error)
+
+
+@shared_task(name="assessments.tasks.send_assessment_reminders")
+def send_assessment_reminders():
+    """Daily (Celery beat): e-mail the editors whose organisation's assessment is due soon or overdue."""
+    from .reminders import send_reminders
+
+    return send_reminders()

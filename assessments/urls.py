@@ -1,11 +1,14 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
+from .results_urls import results_urlpatterns
 
 app_name = "assessments"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("results/", include(results_urlpatterns)),
+    path("gaps/", include("assessments.gaps_views")),
     path("rounds/new/", views.round_open, name="round-open"),
     path("rounds/<int:pk>/", views.round_detail, name="round-detail"),
     path("<int:pk>/", views.assessment_detail, name="detail"),

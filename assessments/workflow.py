@@ -460,7 +460,7 @@ def save_expert_answers(assessment, answers, user, revision):
 
 
 def _schedule_rescore(assessment):
-    """Scores follow submission and approval; scoring queues the work for when the transaction commits."""
+    """Scores follow every change of status; scoring queues the work for when the transaction commits."""
     scoring.schedule_rescore([assessment.pk])
 
 
@@ -526,6 +526,7 @@ def return_with_comments(assessment, user, comment):
         raise WorkflowError(_("Say what must be corrected."))
     _claim(locked, user)
     _bump(locked, status=AssessmentStatus.RETURNED, review_comment=comment.strip())
+    _schedule_rescore(locked)  # a returned assessment leaves the ranking and the averages
     return _sync(assessment, locked)
 
 
@@ -576,6 +577,7 @@ def reopen(assessment, user):
         for answer in locked.answers.all()
     ]
     bulk_create_with_history(copies, Answer, default_user=user)
+    scoring.schedule_rescore([locked.pk, new.pk])  # the superseded version leaves the ranking; the draft is scored
     return new
 
 

@@ -10,7 +10,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("pakalpojumi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["assessments"], related_name="reminder_tasks")
 
 # Beat schedule: the defaults; the coordinator can add or change entries in the
 # admin (django-celery-beat's database scheduler).
@@ -24,7 +23,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=30),
     },
     "send-assessment-reminders-daily": {
-        "task": "assessments.reminder_tasks.send_assessment_reminders",
+        "task": "assessments.tasks.send_assessment_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
 }

@@ -26,6 +26,14 @@ EXPECTED_PATHS = {
     "/api/v1/cost-parameters/",
     "/api/v1/cost-recomputations/",
     "/api/v1/cost-recomputations/{id}/",
+    "/api/v1/methodologies/",
+    "/api/v1/methodologies/{id}/",
+    "/api/v1/assessment-rounds/",
+    "/api/v1/assessment-rounds/{id}/",
+    "/api/v1/assessments/",
+    "/api/v1/assessments/{id}/",
+    "/api/v1/assessments/{id}/answers/",
+    "/api/v1/assessments/{id}/submit/",
 }
 
 

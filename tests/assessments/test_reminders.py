@@ -8,7 +8,7 @@ from django.core.cache import cache
 from accounts.models import Membership, Role
 from assessments import reminders, workflow
 from assessments.models import RoundStatus
-from assessments.reminder_tasks import send_assessment_reminders
+from assessments.tasks import send_assessment_reminders
 from config.celery import app
 from tests.assessments.workflow_fixtures import complete_answers, in_days, make_people, make_questionnaire
 from tests.factories import InstitutionFactory, UserFactory

@@ -20,7 +20,6 @@ from tests.assessments.factories import (
     AssessmentFactory,
     BandFactory,
     MethodologyFactory,
-    OptionFactory,
     QuestionFactory,
     RoundFactory,
 )
@@ -54,7 +53,10 @@ def banded(area, *bands, kind=QuestionType.NUMBER, **fields):
     question = QuestionFactory(area=area, question_type=kind, **fields)
     for lower, upper, points in bands:
         BandFactory(
-            question=question, lower=D(str(lower)), upper=None if upper is None else D(str(upper)), points=D(str(points))
+            question=question,
+            lower=D(str(lower)),
+            upper=None if upper is None else D(str(upper)),
+            points=D(str(points)),
         )
     return question
 
@@ -666,8 +668,14 @@ def test_a_second_full_rescoring_changes_nothing(league):
     before = snapshot()
     outcome = full()
     assert snapshot() == before
-    assert outcome.answers_updated == 0  # the answers' points are rewritten only where they changed
-    assert outcome.scores_written == 8 * 3  # 8 assessments × (2 areas + overall)
+    # the answers' points are rewritten only where they changed; every score row is new, with its trend and rank
+    assert outcome.as_dict() == {
+        "assessments": 8,
+        "answers_updated": 0,
+        "scores_written": 8 * 3,  # 2 areas + overall
+        "trends_updated": 0,
+        "ranks_updated": 0,
+    }
 
 
 def test_incremental_rescoring_of_unknown_assessments_does_nothing():
@@ -780,7 +788,9 @@ def national_round():
 
 def test_averages_by_sector_tier_and_nation(national_round):
     round_, ministry, a, b = national_round
-    sector = {(row["peer_group"], row["area_code"]): (row["mean"], row["count"]) for row in scoring.sector_averages(round_)}
+    sector = {
+        (row["peer_group"], row["area_code"]): (row["mean"], row["count"]) for row in scoring.sector_averages(round_)
+    }
     # sector: A (10 + 50) / 2 = 30, B (30 + 70) / 2 = 50, overall (20 + 60) / 2 = 40; the draft's 100 left out
     assert sector == {
         (f"sector:{ministry.pk}", "A"): (D("30"), 2),
@@ -831,5 +841,8 @@ def test_peer_group_labels(national_round):
         assert scoring.peer_group_label(f"sector:{ministry.pk}") == (
             f"Institutions of the ministry sector of {ministry.name_en}"
         )
-        assert scoring.peer_group_label("tier:national") == "Municipalities, development-centre tier: National significance"
+        assert (
+            scoring.peer_group_label("tier:national")
+            == "Municipalities, development-centre tier: National significance"
+        )
         assert scoring.peer_group_label("") == "No peer group"

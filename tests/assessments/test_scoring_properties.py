@@ -96,7 +96,9 @@ worlds = st.fixed_dictionaries(
         "methodology": methodologies(),
         # (round, organisation) → assessment, or None when the organisation was not asked that round
         "assessments": st.lists(
-            st.one_of(st.none(), assessments()), min_size=len(ROUNDS) * ORGANISATIONS, max_size=len(ROUNDS) * ORGANISATIONS
+            st.one_of(st.none(), assessments()),
+            min_size=len(ROUNDS) * ORGANISATIONS,
+            max_size=len(ROUNDS) * ORGANISATIONS,
         ),
     }
 )
@@ -266,7 +268,11 @@ def question_points(spec, code, kind, options, side):
         if value is None:
             return 0
         return max(
-            (p for (lower, upper), p in zip(options, drawn["bands"], strict=True) if lower <= value and (upper is None or value < upper)),
+            (
+                p
+                for (lower, upper), p in zip(options, drawn["bands"], strict=True)
+                if lower <= value and (upper is None or value < upper)
+            ),
             default=0,
         )
     chosen = [drawn["options"][index] for index in set(side["options"])]

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
+from assessments.demo_data import load_assessment_demo
 from institutions.demo_data import demo_logins, load_demo_data
 from services import costing
 from services.demo_data import load_catalogue_demo
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         if not print_logins:
             summary = load_demo_data()
             summary.update(load_catalogue_demo())
+            summary.update(load_assessment_demo())
             summary["cost figures computed"] = costing.recompute().rows_written
             self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))
             return

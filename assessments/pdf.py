@@ -1,0 +1,386 @@
+"""The results pages as PDF (reportlab): an organisation's results in a round and a round's national view, in the
+reader's language, from the same data and the same tables as the pages (assessments/results.py,
+assessments/tables.py), so the PDF shows what the page shows to the same reader and nothing more.
+
+Latvian needs a font with its letters (ā, ē, ī, ū, ķ, ļ, ņ, ģ) and the trend marks (↑ ↓ ☆): DejaVu Sans is looked
+for in settings.PDF_FONT_DIR and the usual system places (Debian's fonts-dejavu-core). Without it the PDF falls
+back to reportlab's own Vera, which lacks the long vowels and the marks.
+"""
+
+import io
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.timezone import localtime, now
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from reports.charts import PALETTE, number_formatter
+
+from .models import LEVELS, MaturityLevel
+from .results import level_label
+from .tables import (
+    AnswerTable,
+    AreaScoreTable,
+    ChangeColumn,
+    DistributionTable,
+    GroupAverageTable,
+    LeagueTable,
+    LevelColumn,
+    NewLevelColumn,
+    ScoreColumn,
+    TrendColumn,
+    YearOnYearTable,
+    answer_table_rows,
+    area_rows,
+    distribution_rows,
+    group_average_rows,
+    league_rows,
+    signed,
+    withheld_reason,
+    year_rows,
+)
+
+FONT, BOLD = "ResultsSans", "ResultsSans-Bold"
+FONT_FILES = {FONT: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
+FALLBACK_FILES = {FONT: "Vera.ttf", BOLD: "VeraBd.ttf"}
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu
+    "/usr/share/fonts/dejavu",  # Fedora, Alpine
+    "/usr/share/fonts/TTF",  # Arch
+)
+PAGE = landscape(A4)
+MARGIN = 15 * mm
+WIDTH = PAGE[0] - 2 * MARGIN
+INK = colors.HexColor("#1b1f24")
+RULE = colors.HexColor("#c9d0d8")
+HEAD = colors.HexColor("#eef1f4")
+format_score = number_formatter(1)
+
+
+# --- fonts and styles -------------------------------------------------------------------------------------------------
+
+
+def _font_dirs():
+    configured = getattr(settings, "PDF_FONT_DIR", "")
+    return ([Path(configured)] if configured else []) + [Path(path) for path in FONT_DIRS]
+
+
+def register_fonts():
+    """Register the PDF's two faces once: DejaVu Sans where it is found, else reportlab's Vera."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    for directory in _font_dirs():
+        if all((directory / file).is_file() for file in FONT_FILES.values()):
+            files = {name: directory / file for name, file in FONT_FILES.items()}
+            break
+    else:
+        import reportlab
+
+        directory = Path(reportlab.__file__).parent / "fonts"
+        files = {name: directory / file for name, file in FALLBACK_FILES.items()}
+    for name, path in files.items():
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
+
+def styles():
+    sheet = getSampleStyleSheet()
+    base = ParagraphStyle("results", parent=sheet["Normal"], fontName=FONT, fontSize=9, leading=11.5, textColor=INK)
+    return {
+        "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=16, leading=20, spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=base, fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4),
+        "h3": ParagraphStyle("h3", parent=base, fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3),
+        "body": base,
+        "muted": ParagraphStyle("muted", parent=base, textColor=colors.HexColor("#4f5862"), fontSize=8, leading=10),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "number": ParagraphStyle("number", parent=base, fontSize=8, leading=10, alignment=TA_RIGHT),
+        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=8, leading=10),
+    }
+
+
+def _p(text, style):
+    return Paragraph(escape(str(text)), style)
+
+
+# --- tables -----------------------------------------------------------------------------------------------------------
+
+
+def _cell_text(column, value, record):
+    """A cell as the page shows it, without its markup."""
+    if isinstance(column, LevelColumn):
+        return level_label(value)
+    if isinstance(column, TrendColumn):
+        marks = [value] if value else []
+        if record.get("new_level"):
+            marks.append("☆")
+        return " ".join(marks) or "–"
+    if isinstance(column, ChangeColumn):
+        return signed(value)
+    if isinstance(column, ScoreColumn):
+        return format_score(value)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return format_score(value)
+    return str(value)
+
+
+def _numeric(column):
+    return "numeric" in (column.attrs.get("td", {}) or {}).get("class", "")
+
+
+def table_flowable(table, style):
+    """A django-tables2 table of assessments/tables.py as a reportlab table: its visible columns, each cell the
+    export value written as on the page ("—" for none, levels by name, scores with one decimal)."""
+    columns = [bound for bound in table.columns if not isinstance(bound.column, NewLevelColumn)]
+    header = [_p(bound.header, style["head"]) for bound in columns]
+    body = []
+    for row in table.rows:
+        cells = []
+        for bound in columns:
+            text = _cell_text(bound.column, row.get_cell_value(bound.name), row.record)
+            cells.append(_p(text, style["number"] if _numeric(bound.column) else style["cell"]))
+        body.append(cells)
+    if not body:
+        return _p(_("Nothing to show."), style["muted"])
+    flowable = Table([header, *body], repeatRows=1, hAlign="LEFT", colWidths=_widths(columns))
+    flowable.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return flowable
+
+
+def _widths(columns):
+    """Name columns share what the number (and trend) columns leave."""
+    narrow = 25 * mm
+    wide = [bound for bound in columns if not (_numeric(bound.column) or isinstance(bound.column, TrendColumn))]
+    rest = max(WIDTH - narrow * (len(columns) - len(wide)), 40 * mm)
+    return [rest / len(wide) if bound in wide else narrow for bound in columns]
+
+
+# --- charts -----------------------------------------------------------------------------------------------------------
+
+
+def bar_drawing(labels, series, *, stacked=False, max_value=100, percent=False):
+    """Horizontal bars, grouped (one bar per series) or stacked, with a legend; `series` is [(label, values)]."""
+    labels = [str(label)[:40] for label in labels]
+    bar_room = 16 if stacked else 5 * len(series) + 4
+    height = len(labels) * bar_room + 60
+    drawing = Drawing(WIDTH, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 70 * mm, 30
+    chart.width, chart.height = WIDTH - 80 * mm, height - 50
+    # Grouped bars are drawn bottom-up within a category: reversed, the first series comes out on top.
+    drawn = list(enumerate(series)) if stacked else list(reversed(list(enumerate(series))))
+    chart.data = [[value if value is not None else 0 for value in values] for _index, (_label, values) in drawn]
+    chart.categoryAxis.categoryNames = labels
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.reverseDirection = True
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    if max_value:
+        chart.valueAxis.valueMax = max_value
+    if percent:
+        chart.valueAxis.labelTextFormat = "%d %%"
+    if stacked:
+        chart.categoryAxis.style = "stacked"
+    chart.barSpacing = 0.5
+    for position, (index, _series) in enumerate(drawn):
+        chart.bars[position].fillColor = colors.HexColor(PALETTE[index % len(PALETTE)])
+        chart.bars[position].strokeColor = colors.white
+    drawing.add(chart)
+    legend = Legend()
+    legend.x, legend.y = 70 * mm, 12
+    legend.fontName, legend.fontSize = FONT, 7
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.deltax = 90
+    legend.dx = legend.dy = 7
+    legend.colorNamePairs = [
+        (colors.HexColor(PALETTE[index % len(PALETTE)]), str(label)[:30])
+        for index, (label, _values) in enumerate(series)
+    ]
+    drawing.add(legend)
+    return drawing
+
+
+# --- documents --------------------------------------------------------------------------------------------------------
+
+
+def _document(buffer, title):
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=str(title),
+        author=_("Service governance platform"),
+        lang=(get_language() or "lv")[:2],
+    )
+
+
+def _footer(canvas, document):
+    canvas.saveState()
+    canvas.setFont(FONT, 7)
+    canvas.setFillColor(colors.HexColor("#4f5862"))
+    stamp = date_format(localtime(now()), "SHORT_DATETIME_FORMAT")
+    canvas.drawString(MARGIN, 8 * mm, f"{document.title} · {stamp}")
+    canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, str(canvas.getPageNumber()))
+    canvas.restoreState()
+
+
+def _build(title, story):
+    register_fonts()
+    buffer = io.BytesIO()
+    document = _document(buffer, title)
+    document.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    return buffer.getvalue()
+
+
+def organisation_pdf(data):
+    """The organisation's result page (results.OrganisationResults) as a PDF."""
+    register_fonts()
+    style = styles()
+    assessment = data.assessment
+    title = _("Results of %(organisation)s: %(round)s") % {
+        "organisation": assessment.institution.name,
+        "round": assessment.round.name,
+    }
+    overall = data.overall.score
+    story = [
+        _p(title, style["title"]),
+        _p(
+            f"{assessment.round.methodology} · {assessment.get_status_display()} · {data.peer_group_label}",
+            style["muted"],
+        ),
+    ]
+    if not data.counted:
+        story.append(
+            _p(_("A preview: this assessment is not submitted, so it is not ranked or averaged."), style["body"])
+        )
+    if overall is not None and overall.score is not None:
+        summary = _("Overall score %(score)s, %(level)s.") % {
+            "score": format_score(overall.score),
+            "level": level_label(overall.level),
+        }
+        if overall.rank:
+            summary += " " + _("Rank %(rank)s of %(size)s in the peer group.") % {
+                "rank": overall.rank,
+                "size": data.overall.peer_count,
+            }
+        if overall.previous_score is not None:
+            summary += " " + _("Change since the previous round: %(change)s points.") % {
+                "change": signed(data.overall.change)
+            }
+        story.append(_p(summary, style["body"]))
+    story += [
+        _p(_("Scores by area"), style["h2"]),
+        bar_drawing(
+            [row.label for row in data.rows],
+            [
+                (assessment.institution.name, [row.value for row in data.rows]),
+                (_("Peer-group average"), [row.peer_average for row in data.rows]),
+                (_("National average"), [row.national_average for row in data.rows]),
+            ],
+        ),
+        Spacer(1, 4),
+        table_flowable(AreaScoreTable(area_rows(data)), style),
+    ]
+    if any(row.peer_withheld or row.national_withheld for row in data.rows):
+        story.append(_p(_("Averages marked “—”: %(reason)s.") % {"reason": withheld_reason()}, style["muted"]))
+    story.append(_p(_("The answers behind the scores"), style["h2"]))
+    if data.review_pending:
+        story.append(
+            _p(
+                _("The expert's review is under way: the answers the expert changed are shown once it is over."),
+                style["muted"],
+            )
+        )
+    for area, items in data.answers:
+        table = AnswerTable(answer_table_rows([(area, items)]), with_area=False)
+        story.append(KeepTogether([_p(f"{area.code} {area.name}", style["h3"]), table_flowable(table, style)]))
+    return _build(title, story)
+
+
+def round_pdf(data, share=False):
+    """A round's national view (results.RoundResults) as a PDF, with the page's filters."""
+    register_fonts()
+    style = styles()
+    round_ = data.round
+    title = _("Results of %(round)s") % {"round": round_.name}
+    story = [
+        _p(title, style["title"]),
+        _p(
+            f"{round_.methodology} · "
+            + ngettext("%(count)d organisation counted", "%(count)d organisations counted", data.counted)
+            % {"count": data.counted}
+            + (f" · {data.peer_group_label}" if data.peer_group else ""),
+            style["muted"],
+        ),
+        _p(_("Average scores"), style["h2"]),
+    ]
+    if data.previous_round:
+        story.append(_p(_("Compared with %(round)s.") % {"round": data.previous_round.name}, style["muted"]))
+    story.append(table_flowable(YearOnYearTable(year_rows(data.years)), style))
+
+    shown = [row for row in data.distribution if row.total and not row.withheld]
+    story += [_p(_("Organisations by maturity level"), style["h2"])]
+    if shown:
+        figures = [row.shares if share else row.counts for row in shown]
+        story.append(
+            bar_drawing(
+                [row.label for row in shown],
+                [
+                    (MaturityLevel(level).label, [(f[level] or 0) * (100 if share else 1) for f in figures])
+                    for level in LEVELS
+                ],
+                stacked=True,
+                max_value=100 if share else None,
+                percent=share,
+            )
+        )
+    story.append(table_flowable(DistributionTable(distribution_rows(data.distribution), share=share), style))
+
+    for heading, column, averages in (
+        (_("Averages by ministry sector"), _("Ministry sector"), data.sectors),
+        (_("Averages by development-centre tier"), _("Development-centre tier"), data.tiers),
+    ):
+        table = GroupAverageTable(group_average_rows(averages), areas=averages.areas, group_label=column)
+        story += [_p(heading, style["h2"]), table_flowable(table, style)]
+
+    story.append(_p(_("League tables"), style["h2"]))
+    if not data.league:
+        story.append(_p(_("No league table to show."), style["muted"]))
+    for group in data.league:
+        story += [
+            _p(group.label, style["h3"]),
+            table_flowable(LeagueTable(league_rows([group]), with_group=False), style),
+        ]
+    return _build(title, story)
