@@ -34,7 +34,7 @@ Then, in the same run:
   [(provider, year)])` of one provider-year, each after one figure of that provider-year changed (a state
   provider; a municipal body whose services all belong to templates, so the peer columns of each template's 40
   providers are recomputed too), target < 250;
-- explain_year_seconds: `EXPLAIN (ANALYZE, BUFFERS)` of the full recomputation's INSERT of one year, rolled
+- explain_insert_seconds: `EXPLAIN (ANALYZE, BUFFERS)` of the full recomputation's INSERT, rolled
   back; the plan is written to the log;
 - services, figure_rows, cost_rows, cost_figure_rows, setup_seconds, seconds, load_average_before and
   load_average_after (the machine's 1-minute load around the measurements: timings are only as quiet as the
@@ -42,7 +42,7 @@ Then, in the same run:
 
 Run a child by hand: `DJANGO_SETTINGS_MODULE=config.settings DATABASE_URL=…_bench python -m bench.costs_bench
 prepare '{"institutions": 30, …}'` (a Scale as JSON; or full, floor, incremental PROVIDER YEAR RUNS, naive
-EVERY, explain YEAR); every command
+EVERY, explain); every command
 refuses a database without the scratch marker.
 """
 
@@ -451,8 +451,9 @@ class _Explaining:
         self.plan = "\n".join(row[0] for row in self.cursor.fetchall())
 
 
-def explain(year):
-    """The plan of the full recomputation's INSERT of `year`, with its rows deleted first, rolled back."""
+def explain():
+    """The plan of the full recomputation's INSERT (every year), with the stored rows deleted first, under the
+    recomputation's own transaction settings; rolled back."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -461,10 +462,11 @@ def explain(year):
 
     parameters = costing.current_parameters()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {CostFigure._meta.db_table} WHERE year = %s", [year])
+        costing._lock(connection)
+        cursor.execute(f"DELETE FROM {CostFigure._meta.db_table}")
         explaining = _Explaining(cursor)
         started = time.perf_counter()
-        costing._insert_year(explaining, connection.vendor, parameters, timezone.now(), year)
+        costing._insert(explaining, connection.vendor, parameters, timezone.now())
         seconds = time.perf_counter() - started
         transaction.set_rollback(True)
     return {"seconds": seconds, "plan": explaining.plan}
@@ -679,8 +681,7 @@ def main(argv):
         (every,) = arguments
         result = naive(int(every))
     elif command == "explain":
-        (year,) = arguments
-        result = explain(int(year))
+        result = explain()
     else:
         sys.exit(f"unknown command {command!r}")
     print(json.dumps(result, default=str))
@@ -743,9 +744,9 @@ def costs_benchmark(scale_name, log=print):
                 f"{incremental_ms[kind]:.0f} ms of {', '.join(f'{ms:.0f}' for ms in runs)}"
             )
 
-        explained = run_child(database, "explain", str(data["year"]))
+        explained = run_child(database, "explain")
         log(
-            f"EXPLAIN (ANALYZE, BUFFERS) of the full recomputation's INSERT of {data['year']} "
+            f"EXPLAIN (ANALYZE, BUFFERS) of the full recomputation's INSERT "
             f"({explained['seconds']:.2f} s):\n{explained['plan']}"
         )
 
@@ -774,7 +775,7 @@ def costs_benchmark(scale_name, log=print):
         "incremental_state_ms": round(incremental_ms["state"], 1),
         "incremental_municipal_ms": round(incremental_ms["municipal"], 1),
         "peak_memory_mb": round(full_run["peak_rss_mb"], 1),
-        "explain_year_seconds": round(explained["seconds"], 3),
+        "explain_insert_seconds": round(explained["seconds"], 3),
         "load_average_before": round(load_before, 2),
         "load_average_after": round(load_after, 2),
         "setup_seconds": round(setup_seconds, 2),

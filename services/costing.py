@@ -25,9 +25,9 @@ Each sum behind a ratio is stored beside it, so roll-ups (`rollup`) sum first an
 
 A recomputation runs inside one transaction holding one lock (a PostgreSQL advisory lock; SQLite has one
 writer anyway): readers see the old figures or the new ones, and a second recomputation waits for the first.
-The full recomputation works year by year (its progress steps) with one `INSERT … SELECT` per year that
-computes every column, peers included; the incremental one recomputes one provider's years and then the
-peer columns of the groups those rows belong to.
+The full recomputation is one `INSERT … SELECT` over all years that computes every column, the previous year
+and the peers included; the incremental one recomputes one provider's years, then the peer columns of the
+groups whose costs per transaction changed, and the following year's change.
 """
 
 import logging
@@ -140,19 +140,19 @@ PEER_KEY = "COALESCE({template}template_id * 2, {service}service_id * 2 + 1)"
 
 
 def _median_ctes(source):
-    """CTEs `pr` and `pm`: the median CPT of each peer group and channel in `source` (columns peer_key,
-    channel_key, cpt), over the rows with a value. Portable: row numbers, not percentile_cont."""
+    """CTEs `pr` and `pm`: the median CPT of each year, peer group and channel in `source` (columns year,
+    peer_key, channel_key, cpt), over the rows with a value. Portable: row numbers, not percentile_cont."""
     return f"""
     pr AS (
-        SELECT peer_key, channel_key, cpt,
-               ROW_NUMBER() OVER (PARTITION BY peer_key, channel_key ORDER BY cpt) AS rn,
-               COUNT(*) OVER (PARTITION BY peer_key, channel_key) AS n
+        SELECT year, peer_key, channel_key, cpt,
+               ROW_NUMBER() OVER (PARTITION BY year, peer_key, channel_key ORDER BY cpt) AS rn,
+               COUNT(*) OVER (PARTITION BY year, peer_key, channel_key) AS n
         FROM {source} WHERE cpt IS NOT NULL
     ),
     pm AS (
-        SELECT peer_key, channel_key, MAX(n) AS n, AVG(cpt) AS median
+        SELECT year, peer_key, channel_key, MAX(n) AS n, AVG(cpt) AS median
         FROM pr WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
-        GROUP BY peer_key, channel_key
+        GROUP BY year, peer_key, channel_key
     )"""
 
 
@@ -168,27 +168,11 @@ def _peer_columns(cpt, n, median, k):
     }
 
 
-def _year_insert_sql(vendor, provider_filter, with_peers):
-    """One INSERT … SELECT computing every stored column of one year (of one provider with provider_filter).
-    Parameters: see _insert_year."""
+def _figure_sums_sql(where):
+    """The figures of each year, service, provider, channel and grain, summed: the one pass over the figures."""
     t = _tables()
-    where = "year = %s" + (" AND provider_id = %s" if provider_filter else "")
-    true, false = ("TRUE", "FALSE") if vendor == "postgresql" else ("1", "0")
-    peers = (
-        _peer_columns("x.cpt", "pm.n", "pm.median", "%s")
-        if with_peers
-        else {"peer_count": "0", "peer_median": "NULL", "peer_ratio": "NULL", "is_outlier": "0"}
-    )
-    outlier = peers["is_outlier"].replace("THEN 1 ELSE 0", f"THEN {true} ELSE {false}")
-    if not with_peers:
-        outlier = false
-    peer_join = (
-        "LEFT JOIN pm ON pm.peer_key = x.peer_key AND pm.channel_key = x.channel_key" if with_peers else ""
-    )
     return f"""
-    INSERT INTO {t["stored"]} ({", ".join(STORED_COLUMNS)})
-    WITH fp AS (
-        SELECT service_id, provider_id, channel_id,
+        SELECT year, service_id, provider_id, channel_id,
                CASE period_type WHEN 'year' THEN 1 WHEN 'quarter' THEN 2 ELSE 3 END AS grain,
                SUM(completed) AS t,
                SUM(started) AS s,
@@ -200,56 +184,98 @@ def _year_insert_sql(vendor, provider_filter, with_peers):
                SUM(CASE WHEN client_minutes IS NOT NULL THEN completed ELSE 0 END) AS burden_t,
                COALESCE(SUM(completed * client_minutes), 0) / 60.0 AS hours
         FROM {t["figure"]} WHERE {where}
-        GROUP BY service_id, provider_id, channel_id,
-                 CASE period_type WHEN 'year' THEN 1 WHEN 'quarter' THEN 2 ELSE 3 END
+        GROUP BY year, service_id, provider_id, channel_id,
+                 CASE period_type WHEN 'year' THEN 1 WHEN 'quarter' THEN 2 ELSE 3 END"""
+
+
+def _insert_sql(vendor, provider_year, with_peers):
+    """One INSERT … SELECT computing every stored column: of every year (the full recomputation, which then
+    takes the previous year from its own rows), or of one provider and year (`provider_year`, which takes the
+    previous year from the stored figures). Parameters: see _insert()."""
+    t = _tables()
+    where = "year = %s AND provider_id = %s" if provider_year else "1 = 1"
+    figure_sums = _figure_sums_sql(where)
+    true, false = ("TRUE", "FALSE") if vendor == "postgresql" else ("1", "0")
+    peers = (
+        _peer_columns("x.cpt", "pm.n", "pm.median", "%s")
+        if with_peers
+        else {"peer_count": "0", "peer_median": "NULL", "peer_ratio": "NULL", "is_outlier": "0"}
+    )
+    outlier = peers["is_outlier"].replace("THEN 1 ELSE 0", f"THEN {true} ELSE {false}")
+    if not with_peers:
+        outlier = false
+    peer_join = (
+        "LEFT JOIN pm ON pm.year = x.year AND pm.peer_key = x.peer_key AND pm.channel_key = x.channel_key"
+        if with_peers
+        else ""
+    )
+    if provider_year:
+        previous = f"""LEFT JOIN {t["stored"]} prev
+           ON prev.service_id = x.service_id AND prev.provider_id = x.provider_id AND prev.year = x.year - 1
+          AND COALESCE(prev.channel_id, 0) = x.channel_key"""
+        previous_cte = ""
+    else:
+        previous = """LEFT JOIN px prev
+           ON prev.service_id = x.service_id AND prev.provider_id = x.provider_id AND prev.year = x.year - 1
+          AND prev.channel_key = x.channel_key"""
+        previous_cte = """,
+    px AS (
+        SELECT year, service_id, provider_id, channel_key, cpt AS cost_per_transaction, t AS transactions FROM x
+    )"""
+    return f"""
+    INSERT INTO {t["stored"]} ({", ".join(STORED_COLUMNS)})
+    WITH fp AS (
+        {figure_sums}
     ),
     f AS (
         SELECT * FROM (
-            SELECT fp.*, MIN(grain) OVER (PARTITION BY service_id, provider_id, channel_id) AS best FROM fp
+            SELECT fp.*, MIN(grain) OVER (PARTITION BY year, service_id, provider_id, channel_id) AS best FROM fp
         ) graded WHERE grain = best
     ),
     d AS (
-        SELECT service_id, provider_id, channel_id, SUM(amount) AS d
+        SELECT year, service_id, provider_id, channel_id, SUM(amount) AS d
         FROM {t["cost"]} WHERE {where} AND channel_id IS NOT NULL
-        GROUP BY service_id, provider_id, channel_id
+        GROUP BY year, service_id, provider_id, channel_id
     ),
     h AS (
-        SELECT service_id, provider_id, SUM(amount) AS h
+        SELECT year, service_id, provider_id, SUM(amount) AS h
         FROM {t["cost"]} WHERE {where} AND channel_id IS NULL
-        GROUP BY service_id, provider_id
+        GROUP BY year, service_id, provider_id
     ),
     k AS (
-        SELECT service_id, provider_id, channel_id FROM f
-        UNION SELECT service_id, provider_id, channel_id FROM d
+        SELECT year, service_id, provider_id, channel_id FROM f
+        UNION SELECT year, service_id, provider_id, channel_id FROM d
     ),
     c AS (
-        SELECT k.service_id, k.provider_id, k.channel_id, ch.is_digital,
+        SELECT k.year, k.service_id, k.provider_id, k.channel_id, ch.is_digital,
                COALESCE(f.t, 0) AS t, f.s, COALESCE(f.t_s, 0) AS t_s, COALESCE(f.resp, 0) AS resp,
                COALESCE(f.points, 0) AS points, COALESCE(f.burden_t, 0) AS burden_t, COALESCE(f.hours, 0) AS hours,
-               d.d, h.h, SUM(COALESCE(f.t, 0)) OVER (PARTITION BY k.service_id, k.provider_id) AS t_all
+               d.d, h.h, SUM(COALESCE(f.t, 0)) OVER (PARTITION BY k.year, k.service_id, k.provider_id) AS t_all
         FROM k
         JOIN {t["channel"]} ch ON ch.id = k.channel_id
-        LEFT JOIN f ON f.service_id = k.service_id AND f.provider_id = k.provider_id AND f.channel_id = k.channel_id
-        LEFT JOIN d ON d.service_id = k.service_id AND d.provider_id = k.provider_id AND d.channel_id = k.channel_id
-        LEFT JOIN h ON h.service_id = k.service_id AND h.provider_id = k.provider_id
+        LEFT JOIN f ON f.year = k.year AND f.service_id = k.service_id AND f.provider_id = k.provider_id
+                   AND f.channel_id = k.channel_id
+        LEFT JOIN d ON d.year = k.year AND d.service_id = k.service_id AND d.provider_id = k.provider_id
+                   AND d.channel_id = k.channel_id
+        LEFT JOIN h ON h.year = k.year AND h.service_id = k.service_id AND h.provider_id = k.provider_id
     ),
     tk AS (
-        SELECT service_id, provider_id FROM c UNION SELECT service_id, provider_id FROM h
+        SELECT year, service_id, provider_id FROM c UNION SELECT year, service_id, provider_id FROM h
     ),
     tot AS (
-        SELECT tk.service_id, tk.provider_id,
+        SELECT tk.year, tk.service_id, tk.provider_id,
                COALESCE(SUM(c.t), 0) AS t,
                COALESCE(SUM(CASE WHEN c.is_digital THEN c.t ELSE 0 END), 0) AS t_dig,
                SUM(c.s) AS s, COALESCE(SUM(c.t_s), 0) AS t_s, COALESCE(SUM(c.resp), 0) AS resp,
                COALESCE(SUM(c.points), 0) AS points, COALESCE(SUM(c.burden_t), 0) AS burden_t,
                COALESCE(SUM(c.hours), 0) AS hours, SUM(c.d) AS d, MAX(h.h) AS h
         FROM tk
-        LEFT JOIN c ON c.service_id = tk.service_id AND c.provider_id = tk.provider_id
-        LEFT JOIN h ON h.service_id = tk.service_id AND h.provider_id = tk.provider_id
-        GROUP BY tk.service_id, tk.provider_id
+        LEFT JOIN c ON c.year = tk.year AND c.service_id = tk.service_id AND c.provider_id = tk.provider_id
+        LEFT JOIN h ON h.year = tk.year AND h.service_id = tk.service_id AND h.provider_id = tk.provider_id
+        GROUP BY tk.year, tk.service_id, tk.provider_id
     ),
     r AS (
-        SELECT service_id, provider_id, channel_id, t,
+        SELECT year, service_id, provider_id, channel_id, t,
                CASE WHEN is_digital THEN t ELSE 0 END AS t_dig, s, t_s, resp, points, burden_t, hours,
                COALESCE(d, 0) AS direct,
                CASE WHEN h IS NOT NULL AND t_all > 0 THEN h * t * 1.0 / t_all ELSE 0 END AS shared,
@@ -257,7 +283,7 @@ def _year_insert_sql(vendor, provider_filter, with_peers):
                CASE WHEN d IS NOT NULL OR (h IS NOT NULL AND t_all > 0) THEN 1 ELSE 0 END AS known
         FROM c
         UNION ALL
-        SELECT service_id, provider_id, NULL, t, t_dig, s, t_s, resp, points, burden_t, hours,
+        SELECT year, service_id, provider_id, NULL, t, t_dig, s, t_s, resp, points, burden_t, hours,
                COALESCE(d, 0),
                CASE WHEN t > 0 THEN COALESCE(h, 0) ELSE 0 END,
                CASE WHEN t > 0 THEN 0 ELSE COALESCE(h, 0) END,
@@ -270,8 +296,8 @@ def _year_insert_sql(vendor, provider_filter, with_peers):
                CASE WHEN r.t > 0 AND r.known = 1 THEN ROUND((r.direct + r.shared) * 1.0 / r.t, 4) END AS cpt,
                {PEER_KEY.format(template="sv.", service="r.")} AS peer_key, COALESCE(r.channel_id, 0) AS channel_key
         FROM r JOIN {t["service"]} sv ON sv.id = r.service_id
-    ){"," + _median_ctes("x") if with_peers else ""}
-    SELECT x.service_id, x.provider_id, %s, x.channel_id, x.template_id, %s, %s,
+    ){previous_cte}{"," + _median_ctes("x") if with_peers else ""}
+    SELECT x.service_id, x.provider_id, x.year, x.channel_id, x.template_id, %s, %s,
            x.t, x.t_dig, x.s, x.t_s, x.direct, x.shared, x.cost, x.unallocated,
            CASE WHEN x.known = 1 THEN {true} ELSE {false} END,
            CASE WHEN x.known = 1 THEN x.t ELSE 0 END,
@@ -286,9 +312,7 @@ def _year_insert_sql(vendor, provider_filter, with_peers):
            {", ".join(_change_columns("x.cpt", "x.t", "prev").values())},
            {peers["peer_count"]}, {peers["peer_median"]}, {peers["peer_ratio"]}, {outlier}
     FROM x
-    LEFT JOIN {t["stored"]} prev
-           ON prev.service_id = x.service_id AND prev.provider_id = x.provider_id AND prev.year = %s
-          AND COALESCE(prev.channel_id, 0) = x.channel_key
+    {previous}
     {peer_join}
     """
 
@@ -339,12 +363,12 @@ def _peer_update_sql(vendor):
     outlier = peers["is_outlier"].replace("THEN 1 ELSE 0", f"THEN {true} ELSE {false}")
     return f"""
     WITH g AS (
-        SELECT id, {PEER_KEY.format(template="", service="")} AS peer_key, COALESCE(channel_id, 0) AS channel_key,
-               cost_per_transaction AS cpt, peer_count AS old_count, peer_median AS old_median,
+        SELECT id, year, {PEER_KEY.format(template="", service="")} AS peer_key,
+               COALESCE(channel_id, 0) AS channel_key, cost_per_transaction AS cpt, peer_count AS old_count, peer_median AS old_median,
                peer_ratio AS old_ratio, is_outlier AS old_outlier
         FROM {t["stored"]} WHERE year = %s AND template_id IN ({{templates}})
         UNION ALL
-        SELECT id, {PEER_KEY.format(template="", service="")}, COALESCE(channel_id, 0), cost_per_transaction,
+        SELECT id, year, {PEER_KEY.format(template="", service="")}, COALESCE(channel_id, 0), cost_per_transaction,
                peer_count, peer_median, peer_ratio, is_outlier
         FROM {t["stored"]} WHERE year = %s AND service_id IN ({{services}}) AND template_id IS NULL
     ),{_median_ctes("g")},
@@ -352,7 +376,7 @@ def _peer_update_sql(vendor):
         SELECT g.id, g.old_count, g.old_median, g.old_ratio, g.old_outlier,
                {peers["peer_count"]} AS peer_count, {peers["peer_median"]} AS peer_median,
                {peers["peer_ratio"]} AS peer_ratio, {outlier} AS is_outlier
-        FROM g LEFT JOIN pm ON pm.peer_key = g.peer_key AND pm.channel_key = g.channel_key
+        FROM g LEFT JOIN pm ON pm.year = g.year AND pm.peer_key = g.peer_key AND pm.channel_key = g.channel_key
     ),
     v AS (
         SELECT id, peer_count, peer_median, peer_ratio, is_outlier FROM n
@@ -385,52 +409,36 @@ def _lock(connection):
             cursor.execute("SET LOCAL work_mem = '128MB'")
 
 
-def _years(connection, provider_id=None):
-    t = _tables()
-    where, params = ("WHERE provider_id = %s", [provider_id]) if provider_id else ("", [])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT year FROM {t['figure']} {where} UNION SELECT DISTINCT year FROM {t['cost']} {where}",
-            params * 2,
-        )
-        return sorted(row[0] for row in cursor.fetchall())
-
-
 def _number(vendor, value):
     """A Decimal parameter as the database compares it: SQLite binds a Decimal as text, and a number never
     equals or exceeds a text there."""
     return value if vendor == "postgresql" else float(value)
 
 
-def _insert_year(cursor, vendor, parameters, now, year, provider_id=None, with_peers=True):
-    sql = _year_insert_sql(vendor, provider_id is not None, with_peers)
-    scope = [year] if provider_id is None else [year, provider_id]
-    params = [year, parameters.pk, now, _number(vendor, parameters.hourly_tariff)]
+def _insert(cursor, vendor, parameters, now, provider_year=None, with_peers=True):
+    """Write the computed rows: of every year, or of one (provider, year). Returns the number of rows."""
+    sql = _insert_sql(vendor, provider_year is not None, with_peers)
+    scope = [] if provider_year is None else [provider_year[1], provider_year[0]]
+    # placeholders in order: the three CTE filters, then parameters, computed_at, tariff and k twice.
+    params = scope * 3 + [parameters.pk, now, _number(vendor, parameters.hourly_tariff)]
     if with_peers:
         params += [_number(vendor, parameters.outlier_factor)] * 2
-    # placeholders in order: the three CTE filters, then the SELECT's year, parameters, computed_at, tariff,
-    # k twice (the outlier test) and the previous year.
-    ordered = scope * 3 + params + [year - 1]
-    cursor.execute(sql, ordered)
+    cursor.execute(sql, params)
     return cursor.rowcount
 
 
 def _full(connection, parameters, progress):
+    """Replace every stored figure: one DELETE and one INSERT … SELECT over all years (one pass over the
+    figures), inside the caller's transaction."""
     t = _tables()
-    now = timezone.now()
-    years = _years(connection)
-    written = 0
+    progress(0, 2)
     with connection.cursor() as cursor:
-        if years:
-            placeholders = ", ".join(["%s"] * len(years))
-            cursor.execute(f"DELETE FROM {t['stored']} WHERE year NOT IN ({placeholders})", years)
-        else:
-            cursor.execute(f"DELETE FROM {t['stored']}")
-        for done, year in enumerate(years):
-            progress(done, len(years))
-            cursor.execute(f"DELETE FROM {t['stored']} WHERE year = %s", [year])
-            written += _insert_year(cursor, connection.vendor, parameters, now, year)
-    progress(len(years), len(years))
+        cursor.execute(f"DELETE FROM {t['stored']}")
+        progress(1, 2)
+        written = _insert(cursor, connection.vendor, parameters, timezone.now())
+        cursor.execute(f"SELECT DISTINCT year FROM {t['stored']} ORDER BY year")
+        years = [row[0] for row in cursor.fetchall()]
+    progress(2, 2)
     return Outcome(rows_written=written, years=years)
 
 
@@ -471,7 +479,7 @@ def _incremental(connection, parameters, pairs, progress):
             cursor.execute(rows_of, [provider, year])
             before = {(service, channel): rest for service, channel, *rest in cursor.fetchall()}
             cursor.execute(f"DELETE FROM {t['stored']} WHERE provider_id = %s AND year = %s", [provider, year])
-            written += _insert_year(cursor, connection.vendor, parameters, now, year, provider, with_peers=False)
+            written += _insert(cursor, connection.vendor, parameters, now, (provider, year), with_peers=False)
             cursor.execute(rows_of, [provider, year])
             after = {(service, channel): rest[0] for service, channel, *rest in cursor.fetchall()}
             changed = {
