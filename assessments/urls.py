@@ -11,6 +11,7 @@ urlpatterns = [
     path("gaps/", include("assessments.gaps_views")),
     path("rounds/new/", views.round_open, name="round-open"),
     path("rounds/<int:pk>/", views.round_detail, name="round-detail"),
+    path("rounds/<int:pk>/rescore/", views.round_rescore, name="round-rescore"),
     path("<int:pk>/", views.assessment_detail, name="detail"),
     path("<int:pk>/areas/<str:area_code>/", views.area, name="area"),
     path("<int:pk>/autosave/", views.autosave, name="autosave"),

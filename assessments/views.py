@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from institutions.scoping import scope_by_institution
 
-from . import workflow
+from . import scoring, workflow
 from .forms import AnswerForm, ApproveForm, ReturnForm, ReviewerForm, RoundOpenForm, json_to_form_data
 from .models import Answer, Assessment, AssessmentStatus, QuestionType, Round
 from .workflow import EXPERT_FIELDS, SELF_FIELDS
@@ -144,6 +144,19 @@ def round_open(request):
             )
             return redirect("assessments:round-detail", pk=round_.pk)
     return render(request, "assessments/round_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def round_rescore(request, pk):
+    """The coordinator's full rescoring of a round on demand (after a methodology or the registry's sectors
+    and tiers changed); it runs as a job after the response."""
+    if not request.user.is_coordinator:
+        raise workflow.NotAllowed(_("Only the coordinator rescores a round."))
+    round_ = get_object_or_404(Round, pk=pk)
+    scoring.request_full_rescore(request.user, round_.pk)
+    messages.success(request, _("The round is being scored again; the results update when the job ends."))
+    return redirect("assessments:round-detail", pk=round_.pk)
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from assessments import workflow
-from assessments.models import Answer, Assessment, AssessmentStatus
+from assessments.models import Answer, Assessment, AssessmentStatus, Score
 from tests.assessments.workflow_fixtures import complete_answers, in_days, make_people, make_questionnaire
 from tests.factories import InstitutionFactory
 
@@ -437,3 +437,21 @@ def test_an_answers_history_page_shows_who_when_and_what(signed_in, people, asse
     page = signed_in(people.viewer_a).get(en("answer-history", assessment_a.pk, q("P2").pk)).content.decode()
     assert page.index("Otrā versija") < page.index("Pirmā versija")
     assert "redaktors-a2" in page and "changed: text" in page and "created" in page
+
+
+def test_the_coordinator_scores_a_round_again_on_demand(
+    signed_in, people, questionnaire, round_, assessment_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_complete(assessment_a, people, questionnaire)
+    Score.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(people.coordinator).post(url("round-rescore", round_.pk))
+    assert response.status_code == 302
+    # Celery runs eagerly in the tests: the round's scores are back.
+    assert Score.objects.filter(assessment=assessment_a, area__isnull=True).exists()
+
+
+def test_only_the_coordinator_scores_a_round_again(signed_in, people, round_):
+    assert signed_in(people.editor_a).post(url("round-rescore", round_.pk)).status_code in (403, 404)
+    assert signed_in(people.coordinator).get(url("round-rescore", round_.pk)).status_code == 405
