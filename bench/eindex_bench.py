@@ -36,11 +36,11 @@ scratch marker.
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 
+from . import scratch
 from .registry import BenchmarkError, benchmark
 from .scratch import require_postgres, scratch_database
 
@@ -510,19 +510,7 @@ def main(argv):
 
 
 def run_child(database, *arguments):
-    from django.conf import settings
-
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.eindex_bench", *arguments],
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "DATABASE_URL": database.url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0"},
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-    )
-    if result.returncode != 0:
-        raise BenchmarkError(f"bench.eindex_bench {arguments[0]} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return scratch.run_child("bench.eindex_bench", database, *arguments, timeout=CHILD_TIMEOUT)
 
 
 @benchmark("eindex")

@@ -27,13 +27,13 @@ prepare SERVICES PROVIDERS YEARS CSV` or `… load CSV`; both refuse a database 
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import scratch
 from .registry import BenchmarkError, benchmark
 from .scratch import require_postgres, scratch_database
 
@@ -213,19 +213,7 @@ def main(argv):
 
 
 def run_child(database, *arguments):
-    from django.conf import settings
-
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.import_bench", *arguments],
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "DATABASE_URL": database.url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0"},
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-    )
-    if result.returncode != 0:
-        raise BenchmarkError(f"bench.import_bench {arguments[0]} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return scratch.run_child("bench.import_bench", database, *arguments, timeout=CHILD_TIMEOUT)
 
 
 # The file's rows resolved to keys by joins, as the figures table takes them: no checks at all.

@@ -6,6 +6,7 @@ left alone and the benchmark stops.
 """
 
 import json
+import os
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -102,3 +103,19 @@ def prepare(database, institutions, env):
     if result.returncode != 0:
         raise BenchmarkError(f"preparing {database.name} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])["token"]
+
+
+def run_child(module, database, *arguments, timeout):
+    """Run `python -m module arguments…` against the scratch database, as a separate process the way a worker
+    or a deployment would run; its last line of output is a JSON object, returned decoded."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *arguments],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": database.url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise BenchmarkError(f"{module} {arguments[0]} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
