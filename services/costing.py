@@ -757,13 +757,6 @@ def channel_shift(channel_rows, share, parameters, target=None):
     return target_row, lines, total
 
 
-def stored_filter_for_user(user):
-    """CostFigure rows `user` may read (the providers they may see)."""
-    from .scoping import visible_cost_figures
-
-    return visible_cost_figures(user)
-
-
 __all__ = [
     "channel_shift",
     "current_parameters",

@@ -2,7 +2,7 @@
 outlier list, the channel-shift calculator, the costing parameters and the coordinator's recomputations.
 
 The figures are computed and stored by services/costing.py; these pages only read them, through
-costing.stored_filter_for_user, so a reader sees (and sums, and exports) only the figures of the providers they
+services.scoping.visible_cost_figures, so a reader sees (and sums, and exports) only the figures of the providers they
 may see. Roll-ups are costing.rollup: sums first, ratios of the sums. Every table exports to CSV and XLSX with the
 page's filters (`?_export=csv`; a page with several tables names each one's trigger, e.g. `?_export_sector=xlsx`).
 """
@@ -54,7 +54,7 @@ from .models import (
     Service,
     ServiceTemplate,
 )
-from .scoping import visible_services
+from .scoping import visible_cost_figures, visible_services
 
 EXPORT_FORMATS = (TableExport.CSV, TableExport.XLSX)
 ON_DEMAND = "on demand"  # the stored reason of a recomputation the coordinator starts on the page
@@ -112,11 +112,6 @@ def require_coordinator(user):
 
 
 # --- reads ------------------------------------------------------------------------------------------------------------
-
-
-def visible_cost_figures(user):
-    """The stored figures `user` may read: those of the providers they may see."""
-    return costing.stored_filter_for_user(user)
 
 
 def available_years(figures):

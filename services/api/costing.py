@@ -2,7 +2,7 @@
 roll-ups and the channel-shift calculator, the versioned costing parameters and the recomputation jobs.
 
 The figures are computed by services/costing.py and only read here. Every read starts from
-`stored_filter_for_user` (the providers `visible_institutions` grants), so a figure of a provider outside the
+`services.scoping.visible_cost_figures` (the providers `visible_institutions` grants), so a figure of a provider outside the
 user's scope does not exist for them: absent from lists and roll-ups, 404 in detail and in the channel-shift
 calculator. The parameters are read by every authenticated user and changed only by the coordinator; the
 recomputation jobs are the coordinator's alone.
@@ -29,6 +29,7 @@ from institutions.peers import sector_members
 
 from .. import costing
 from ..filtersets import CharInFilter
+from ..scoping import visible_cost_figures
 from ..models import (
     Channel,
     CostFigure,
@@ -553,7 +554,7 @@ class CostFigureViewSet(RegistryViewSet):
     ordering = ["-year", "service__catalogue_id", "provider__short_name", "channel__order", "id"]
 
     def get_queryset(self):
-        figures = costing.stored_filter_for_user(self.request.user)
+        figures = visible_cost_figures(self.request.user)
         return figures.select_related("service", "provider", "channel", "template", "parameters")
 
     @extend_schema(
