@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("institutions.api.urls")),
     path("", include("services.api.urls")),
     path("", include("assessments.api.urls")),
+    path("", include("workplans.api.urls")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
