@@ -165,6 +165,8 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pakalpojumi@localhost")
+# The address links in e-mails (reminders, invitations) start with.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Redis: absent, jobs run in-process (eager); present, it is Celery's broker and
 # result backend and Django's cache.
