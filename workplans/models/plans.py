@@ -72,6 +72,15 @@ class Plan(models.Model):
     round_number = models.PositiveSmallIntegerField(
         _("round"), null=True, blank=True, help_text=_("The work-plan round the plan is (PVPP2027: the 1st round).")
     )
+    closed_on = models.DateField(
+        _("follow-up closed on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The plan's execution has been reported and its unfinished work carried forward: its deadlines no "
+            "longer make anything overdue and no reminders are sent."
+        ),
+    )
     source = models.CharField(_("source"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -99,6 +108,11 @@ class Plan(models.Model):
     @property
     def period(self):
         return f"{self.start_year}–{self.end_year}"
+
+    @property
+    def is_followed(self):
+        """Deadlines count and reminders go out only while the plan's follow-up is open."""
+        return self.closed_on is None
 
 
 class ActionLine(models.Model):

@@ -5,6 +5,7 @@ from assessments.demo_data import load_assessment_demo
 from institutions.demo_data import demo_logins, load_demo_data
 from services import costing
 from services.demo_data import load_catalogue_demo
+from workplans.demo_data import load_workplans_demo
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             summary = load_demo_data()
             summary.update(load_catalogue_demo())
             summary.update(load_assessment_demo())
+            summary.update(load_workplans_demo())
             summary["cost figures computed"] = costing.recompute().rows_written
             self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))
             return

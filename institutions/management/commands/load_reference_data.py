@@ -4,6 +4,7 @@ from institutions.reference_data import load_reference_data
 from institutions.resources import ImportRejected
 from assessments.methodologies import load_methodologies
 from services.reference_data import load_channels
+from workplans.reference_data import load_workplans
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
             summary = load_reference_data()
             summary["channels"] = load_channels()
             summary["methodologies"] = load_methodologies()
+            summary["work plans"] = load_workplans()
         except ImportRejected as rejected:
             raise CommandError("Reference data rejected, nothing saved:\n  " + "\n  ".join(rejected.errors)) from None
         for part, counts in summary.items():
