@@ -4,6 +4,7 @@ from institutions.reference_data import load_reference_data
 from institutions.resources import ImportRejected
 from assessments.methodologies import load_methodologies
 from services.reference_data import load_channels
+from vpvkac.reference_data import load_vpvkac_history
 from workplans.reference_data import load_workplans
 
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
             summary["channels"] = load_channels()
             summary["methodologies"] = load_methodologies()
             summary["work plans"] = load_workplans()
+            for part, counts in load_vpvkac_history().items():
+                summary[f"VPVKAC 2017–2018: {part}"] = counts
         except ImportRejected as rejected:
             raise CommandError("Reference data rejected, nothing saved:\n  " + "\n  ".join(rejected.errors)) from None
         for part, counts in summary.items():
