@@ -26,4 +26,12 @@ app.conf.beat_schedule = {
         "task": "assessments.tasks.send_assessment_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    "recompute-network-nightly": {
+        "task": "vpvkac.tasks.recompute_network_nightly",
+        "schedule": crontab(hour=2, minute=45),
+    },
+    "send-workplan-reminders-daily": {
+        "task": "workplans.tasks.send_workplan_reminders",
+        "schedule": crontab(hour=8, minute=15),
+    },
 }

@@ -34,6 +34,20 @@ EXPECTED_PATHS = {
     "/api/v1/assessments/{id}/",
     "/api/v1/assessments/{id}/answers/",
     "/api/v1/assessments/{id}/submit/",
+    "/api/v1/plans/",
+    "/api/v1/plans/{code}/",
+    "/api/v1/measures/",
+    "/api/v1/measures/{id}/updates/",
+    "/api/v1/indicators/",
+    "/api/v1/indicators/{id}/actuals/",
+    "/api/v1/obligations/",
+    "/api/v1/obligations/{id}/updates/",
+    "/api/v1/progress-updates/",
+    "/api/v1/progress-updates/{id}/approve/",
+    "/api/v1/progress-updates/{id}/return/",
+    "/api/v1/improvement-plans/",
+    "/api/v1/improvement-plans/{id}/items/",
+    "/api/v1/improvement-items/{id}/",
 }
 
 

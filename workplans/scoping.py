@@ -16,6 +16,7 @@ from .models import (
     ImprovementPlan,
     IndicatorActual,
     Measure,
+    MeasureResponsibility,
     Obligation,
     ProgressUpdate,
     ReviewStatus,
@@ -85,6 +86,29 @@ def reportable_measures(user, queryset=None):
     if user.is_coordinator:
         return queryset
     return queryset.filter(responsibilities__institution__in=editable_institutions(user).values("pk")).distinct()
+
+
+def indicator_reporting_institutions(user, indicator):
+    """Institutions the user may report an indicator's actual for: those responsible or co-responsible for the
+    indicator's measure (or, for an action line's indicator, for a measure of its line) that the user may edit;
+    the coordinator reports for any institution."""
+    from institutions.models import Institution
+
+    if not _signed_in(user):
+        return Institution.objects.none()
+    if user.is_coordinator:
+        return editable_institutions(user)
+    if indicator.measure_id:
+        responsible = MeasureResponsibility.objects.filter(measure_id=indicator.measure_id)
+    elif indicator.action_line_id:
+        responsible = MeasureResponsibility.objects.filter(measure__action_line_id=indicator.action_line_id)
+    else:
+        responsible = MeasureResponsibility.objects.filter(measure__action_line__plan_id=indicator.plan_id)
+    return editable_institutions(user).filter(pk__in=responsible.values("institution_id"))
+
+
+def can_report_on_indicator(user, indicator):
+    return indicator_reporting_institutions(user, indicator).exists()
 
 
 def can_edit_obligation(user, obligation):

@@ -8,6 +8,7 @@ indicator's actual for a year is its latest approved report (domain brief §3 "P
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,10 +26,13 @@ from .scoping import (
     can_edit_indicator_actual,
     can_edit_obligation,
     can_report_on_measure,
+    indicator_reporting_institutions,
     is_reviewer,
 )
 
 EDITABLE = (ReviewStatus.DRAFT, ReviewStatus.RETURNED)
+# The latest review first; a row without a review date (loaded, never reviewed here) counts as the oldest.
+LATEST_REVIEW_FIRST = (F("reviewed_at").desc(nulls_last=True), "-pk")
 
 
 class WorkflowError(Exception):
@@ -202,10 +206,9 @@ def _apply_update(update):
 
 @transaction.atomic
 def report_actual(user, indicator, institution, year, **values):
-    """A draft actual of an indicator for a year, reported by an institution the user may edit for."""
-    from institutions.scoping import can_edit_institution
-
-    if not can_edit_institution(user, institution):
+    """A draft actual of an indicator for a year, reported for an institution responsible for the indicator's
+    measure (or action line) that the user may edit for; the coordinator for any institution."""
+    if not indicator_reporting_institutions(user, indicator).filter(pk=institution.pk).exists():
         raise NotAllowed
     return IndicatorActual.objects.create(
         indicator=indicator, institution=institution, year=year, created_by=user, **values
@@ -214,7 +217,7 @@ def report_actual(user, indicator, institution, year, **values):
 
 def actual_for(indicator, year):
     """The indicator's actual for the year: its latest approved report, or None."""
-    return indicator.actuals.filter(year=year, status=ReviewStatus.APPROVED).order_by("-reviewed_at", "-pk").first()
+    return indicator.actuals.filter(year=year, status=ReviewStatus.APPROVED).order_by(*LATEST_REVIEW_FIRST).first()
 
 
 # --- improvement plans -------------------------------------------------------------------------------------------
@@ -224,6 +227,8 @@ def actual_for(indicator, year):
 def new_improvement_plan_version(user, improvement_plan):
     """A new draft version of an approved (or submitted) plan with copies of its items, for changes after
     approval; the earlier version stays as it was."""
+    # Locked first, so that a second request waits and then sees the version the first one made.
+    improvement_plan = _lock(improvement_plan)
     if not can_edit_improvement_plan(user, improvement_plan):
         raise NotAllowed
     if improvement_plan.status in EDITABLE:
@@ -247,6 +252,8 @@ def new_improvement_plan_version(user, improvement_plan):
         gaps = list(item.gaps.all())
         item.pk = None
         item.improvement_plan = copy
+        # Without the old item's prefetched gaps: set() would read them as the copy's and add nothing.
+        item._prefetched_objects_cache = {}
         item.save()
-        item.gaps.set(gaps)
+        item.gaps.add(*gaps)
     return copy

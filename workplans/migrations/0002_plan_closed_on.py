@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workplans', '0001_initial'),
+        ("workplans", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalplan',
-            name='closed_on',
-            field=models.DateField(blank=True, help_text="The plan's execution has been reported and its unfinished work carried forward: its deadlines no longer make anything overdue and no reminders are sent.", null=True, verbose_name='follow-up closed on'),
+            model_name="historicalplan",
+            name="closed_on",
+            field=models.DateField(
+                blank=True,
+                help_text="The plan's execution has been reported and its unfinished work carried forward: its deadlines no longer make anything overdue and no reminders are sent.",
+                null=True,
+                verbose_name="follow-up closed on",
+            ),
         ),
         migrations.AddField(
-            model_name='plan',
-            name='closed_on',
-            field=models.DateField(blank=True, help_text="The plan's execution has been reported and its unfinished work carried forward: its deadlines no longer make anything overdue and no reminders are sent.", null=True, verbose_name='follow-up closed on'),
+            model_name="plan",
+            name="closed_on",
+            field=models.DateField(
+                blank=True,
+                help_text="The plan's execution has been reported and its unfinished work carried forward: its deadlines no longer make anything overdue and no reminders are sent.",
+                null=True,
+                verbose_name="follow-up closed on",
+            ),
         ),
     ]
