@@ -17,7 +17,13 @@ SCALES = ("ci", "national")
 RESULTS_DIR = Path(settings.BASE_DIR) / "bench" / "results"
 
 # Adding a benchmark: write a module with a function decorated by @benchmark and list the module here.
-BENCHMARK_MODULES = ["bench.api_smoke", "bench.costs_bench", "bench.eindex_bench", "bench.import_bench"]
+BENCHMARK_MODULES = [
+    "bench.api_smoke",
+    "bench.costs_bench",
+    "bench.eindex_bench",
+    "bench.import_bench",
+    "bench.vpvkac_bench",
+]
 
 _registered = {}
 

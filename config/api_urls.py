@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("services.api.urls")),
     path("", include("assessments.api.urls")),
     path("", include("workplans.api.urls")),
+    path("", include("vpvkac.api.urls")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

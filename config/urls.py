@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("catalogue/", include("services.urls")),
     path("assessments/", include("assessments.urls")),
     path("plans/", include("workplans.urls")),
+    path("vpvkac/", include("vpvkac.urls")),
     path("admin/", admin.site.urls),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=False,

@@ -48,6 +48,14 @@ EXPECTED_PATHS = {
     "/api/v1/improvement-plans/",
     "/api/v1/improvement-plans/{id}/items/",
     "/api/v1/improvement-items/{id}/",
+    "/api/v1/centres/",
+    "/api/v1/centres/{code}/",
+    "/api/v1/centre-contacts/",
+    "/api/v1/centre-contacts/bulk/",
+    "/api/v1/grants/",
+    "/api/v1/network-review/",
+    "/api/v1/network-review/decisions/",
+    "/api/v1/coverage/",
 }
 
 

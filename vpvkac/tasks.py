@@ -34,3 +34,16 @@ def recompute_network_nightly():
     from .network import request_full
 
     return request_full(reason="nightly").pk
+
+
+@shared_task(name="vpvkac.tasks.import_contacts_task")
+def import_contacts_task(import_id, language=None):
+    """Check and load one uploaded contact-figures file (vpvkac/bulk.py); its progress and outcome are written
+    to the ContactImport row as it goes. Returns the final status."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from .bulk import run_contact_import
+
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return str(run_contact_import(import_id).status)

@@ -13,6 +13,7 @@ from .figures import (
     ScoreKind,
     StaffType,
 )
+from .imports import ContactImport
 from .mobile import MobileCentre, MobileService, MobileStop, Settlement, StopTimetable
 from .registry import (
     LAST_WEEK,
@@ -57,6 +58,7 @@ __all__ = [
     "CentreStatusChange",
     "ClientType",
     "ContactFigure",
+    "ContactImport",
     "ContactType",
     "CostBand",
     "CostBasis",

@@ -5,6 +5,7 @@ from assessments.demo_data import load_assessment_demo
 from institutions.demo_data import demo_logins, load_demo_data
 from services import costing
 from services.demo_data import load_catalogue_demo
+from vpvkac.demo_data import load_vpvkac_demo, operator_centre
 from workplans.demo_data import load_workplans_demo
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
             summary.update(load_catalogue_demo())
             summary.update(load_assessment_demo())
             summary.update(load_workplans_demo())
+            summary.update(load_vpvkac_demo())
             summary["cost figures computed"] = costing.recompute().rows_written
             self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))
             return
@@ -27,3 +29,6 @@ class Command(BaseCommand):
             self.stdout.write("  Demo logins (user name / password):")
             for username, role, password in demo_logins():
                 self.stdout.write(f"    {role:<22} {username:<14} {password}")
+            centre = operator_centre()
+            if centre is not None:
+                self.stdout.write(f"    The centre operator works for the demo centre {centre.name}.")
