@@ -320,13 +320,12 @@ class IndicatorActualAdmin(ReviewableAdminMixin, InstitutionScopedAdmin):
         return editable_indicator_actuals(user, queryset)
 
 
-class TeamMemberInline(admin.TabularInline):
-    model = TeamMember
-    extra = 0
-    fields = ("name", "position", "email", "roles", "member_from", "member_to")
+class ScopedParentInlineMixin:
+    """Rows inside a team or an improvement plan: every staff user who sees the parent reads them; they are added,
+    changed and deleted where `_may_change(request, parent)` says so."""
 
-    def _may_change(self, request, team):
-        return team is None or visible_teams(request.user, editable=True).filter(pk=team.pk).exists()
+    def _may_change(self, request, parent):
+        raise NotImplementedError
 
     def has_view_permission(self, request, obj=None):
         return _is_staff(request)
@@ -339,6 +338,15 @@ class TeamMemberInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return self._may_change(request, obj)
+
+
+class TeamMemberInline(ScopedParentInlineMixin, admin.TabularInline):
+    model = TeamMember
+    extra = 0
+    fields = ("name", "position", "email", "roles", "member_from", "member_to")
+
+    def _may_change(self, request, team):
+        return team is None or visible_teams(request.user, editable=True).filter(pk=team.pk).exists()
 
 
 @admin.register(ImplementationTeam)
@@ -377,7 +385,7 @@ class TeamMemberAdmin(InstitutionScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ImprovementItemInline(admin.StackedInline):
+class ImprovementItemInline(ScopedParentInlineMixin, admin.StackedInline):
     model = ImprovementItem
     extra = 0
     fields = (
@@ -396,18 +404,6 @@ class ImprovementItemInline(admin.StackedInline):
             visible_improvement_plans(request.user, editable=True).filter(pk=improvement_plan.pk).exists()
             and can_change(request.user, improvement_plan)
         )
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_change(request, obj)
 
 
 @admin.register(ImprovementPlan)

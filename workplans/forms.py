@@ -80,7 +80,7 @@ class ProgressUpdateForm(forms.ModelForm):
             self.add_error("evidence", _("Describe the evidence for this status."))
         return cleaned
 
-    def update_fields(self):
+    def values(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 

@@ -35,7 +35,6 @@ from .models import (
     ImprovementPlan,
     IndicatorActual,
     Measure,
-    MeasureStatus,
     Obligation,
     Plan,
     ProgressUpdate,
@@ -50,27 +49,15 @@ from .scoping import (
     visible_teams,
     visible_updates,
 )
+from .tables import NUMERIC, STATUS_LABELS, DateColumn, LinkedColumn, StatusColumn, short_date
 
-NUMERIC = {"td": {"class": "numeric"}, "th": {"class": "numeric"}}
 EUR = number_formatter(2)
-STATUS_LABELS = dict(MeasureStatus.choices)
 REVIEW_LABELS = dict(ReviewStatus.choices)
-
-
-def status_badge(status):
-    """A measure status as the plan pages show it (templates/workplans/plans/_styles.html)."""
-    return format_html(
-        '<span class="badge plan-status plan-status--{}">{}</span>', status, STATUS_LABELS.get(status, status)
-    )
 
 
 def review_badge(status):
     """A review state as the assessment pages show it (status--draft, --submitted, --approved, --returned)."""
     return format_html('<span class="status status--{}">{}</span>', status, REVIEW_LABELS.get(status, status))
-
-
-def short_date(value):
-    return date_format(value, "SHORT_DATE_FORMAT") if value else "—"
 
 
 # --- an institution's obligations ---------------------------------------------------------------------------------
@@ -119,10 +106,15 @@ def is_waiting(obligation):
 class ObligationTable(BaseTable):
     caption = _("Obligations")
 
-    measure = tables.Column(verbose_name=_("Measure"), accessor="measure__code", attrs={"td": {"class": "col-name"}})
+    measure = LinkedColumn(
+        verbose_name=_("Measure"),
+        accessor="measure__code",
+        attrs={"td": {"class": "col-name"}},
+        url=lambda obligation: reverse("workplans:obligation-detail", kwargs={"pk": obligation.pk}),
+    )
     text = tables.Column(verbose_name=_("What is to be done"), accessor="measure__text")
-    status = tables.Column(verbose_name=_("Status"))
-    due_date = tables.Column(verbose_name=_("Due"), default="—")
+    status = StatusColumn(verbose_name=_("Status"))
+    due_date = DateColumn(verbose_name=_("Due"), default="—", iso_export=True)
     markers = tables.Column(verbose_name=_("Attention"), accessor="overdue", empty_values=())
     latest_update = tables.Column(verbose_name=_("Latest update"), accessor="latest_update_as_of", empty_values=())
     review = tables.Column(verbose_name=_("Its review"), accessor="latest_update_review", empty_values=())
@@ -137,30 +129,11 @@ class ObligationTable(BaseTable):
         per_page = None
         orderable = False
 
-    def render_measure(self, value, record):
-        url = reverse("workplans:obligation-detail", kwargs={"pk": record.pk})
-        return format_html('<a href="{}">{}</a>', url, value)
-
-    def value_measure(self, value):
-        return value
-
     def render_text(self, value):
         return value if len(value) <= 220 else f"{value[:217]}…"
 
     def value_text(self, value):
         return value
-
-    def render_status(self, value, record):
-        return status_badge(record.status)
-
-    def value_status(self, record):
-        return STATUS_LABELS[record.status]
-
-    def render_due_date(self, value):
-        return short_date(value)
-
-    def value_due_date(self, value):
-        return value.isoformat() if value else ""
 
     def _markers(self, record):
         markers = []
@@ -342,13 +315,13 @@ class ImprovementItemTable(BaseTable):
     category = tables.Column(verbose_name=_("Category"))
     gaps = tables.Column(verbose_name=_("Gaps addressed"), empty_values=(), orderable=False)
     action = tables.Column(verbose_name=_("Action"))
-    deadline = tables.Column(verbose_name=_("Deadline"))
+    deadline = DateColumn(verbose_name=_("Deadline"), iso_export=True)
     responsible_person = tables.Column(verbose_name=_("Responsible person"))
     funding_source = tables.Column(verbose_name=_("Funding source"))
     amount = tables.Column(verbose_name=_("Amount (EUR)"), attrs=NUMERIC, default="—")
     additional_needed = tables.Column(verbose_name=_("Additional needed (EUR)"), attrs=NUMERIC, default="—")
     planning = tables.Column(verbose_name=_("Planning document"), accessor="planning_document", empty_values=())
-    status = tables.Column(verbose_name=_("Status"))
+    status = StatusColumn(verbose_name=_("Status"))
     change = tables.Column(verbose_name=_("Change"), accessor="pk", empty_values=(), exclude_from_export=True)
 
     # Export only.
@@ -390,12 +363,6 @@ class ImprovementItemTable(BaseTable):
     def value_gaps(self, record):
         return "; ".join(f"{code} ({component}; {state})" for code, component, state in self._gap_lines(record))
 
-    def render_deadline(self, value):
-        return short_date(value)
-
-    def value_deadline(self, value):
-        return value.isoformat()
-
     def render_planning(self, record):
         if not record.planning_document:
             return "—"
@@ -404,12 +371,6 @@ class ImprovementItemTable(BaseTable):
 
     def value_planning(self, record):
         return self.render_planning(record) if record.planning_document else ""
-
-    def render_status(self, value, record):
-        return status_badge(record.status)
-
-    def value_status(self, record):
-        return str(STATUS_LABELS[record.status])
 
     def render_amount(self, value):
         return EUR(float(value))
@@ -509,7 +470,7 @@ class ReviewQueueTable(BaseTable):
     caption = _("Awaiting review")
 
     kind = tables.Column(verbose_name=_("What"))
-    subject = tables.Column(verbose_name=_("Subject"), attrs={"td": {"class": "col-name"}})
+    subject = LinkedColumn(verbose_name=_("Subject"), attrs={"td": {"class": "col-name"}}, url=lambda row: row.url)
     institution = tables.Column(verbose_name=_("Institution"), accessor="institution__name", default="—")
     submitted_at = tables.Column(verbose_name=_("Submitted"))
     submitted_by = tables.Column(verbose_name=_("Submitted by"), empty_values=())
@@ -518,12 +479,6 @@ class ReviewQueueTable(BaseTable):
     class Meta(BaseTable.Meta):
         per_page = None
         orderable = False
-
-    def render_subject(self, value, record):
-        return format_html('<a href="{}">{}</a>', record.url, value)
-
-    def value_subject(self, value):
-        return value
 
     def render_submitted_at(self, value):
         return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")

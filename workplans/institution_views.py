@@ -192,7 +192,7 @@ def institution_obligations_page(request, institution_pk, plan_code):
 def _start_update(request, form, **subject):
     """A new draft from the form; submitted at once when the user pressed “Save and submit”."""
     with transaction.atomic():
-        update = workflow.start_update(request.user, **subject, **form.update_fields())
+        update = workflow.start_update(request.user, **subject, **form.values())
         if request.POST.get("action") == "submit":
             workflow.submit(request.user, update)
             messages.success(request, _("The progress update was submitted for review."))
@@ -294,6 +294,30 @@ def _decision(request, obj, approved_message, returned_message):
     return None
 
 
+def _review_post(request, obj, bound_form, submitted_message, approved_message, returned_message):
+    """The POSTed action on the page of a progress update or an indicator actual: "save" or "submit" the reporting
+    side's changes through `bound_form()`, "approve" or "return" it. Returns (done, form, return_form): done when
+    the step was taken (the page then redirects to itself), else the form with its errors to show again."""
+    user = request.user
+    action = request.POST.get("action")
+    if action in ("save", "submit"):
+        if not workflow.can_change(user, obj):
+            raise workflow.NotAllowed
+        form = bound_form()
+        if not form.is_valid():
+            return False, form, None
+        with transaction.atomic():
+            obj = workflow.edit_update(user, obj, **form.values())
+            if action == "submit":
+                workflow.submit(user, obj)
+        messages.success(request, submitted_message if action == "submit" else _("The changes were saved."))
+        return True, None, None
+    if action in ("approve", "return"):
+        return_form = _decision(request, obj, approved_message, returned_message)
+        return return_form is None, None, return_form
+    raise Http404
+
+
 def _review_context(user, obj, return_form=None):
     may_review = workflow.can_review(user, obj)
     return {
@@ -322,35 +346,17 @@ def update_detail(request, pk):
     )
     form, return_form = None, None
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action in ("save", "submit"):
-            if not workflow.can_change(user, update):
-                raise workflow.NotAllowed
+        done, form, return_form = _review_post(
+            request,
+            update,
             # A copy: a form that does not validate must not change what the page shows of the update.
-            form = ProgressUpdateForm(request.POST, instance=ProgressUpdate.objects.get(pk=update.pk))
-            if form.is_valid():
-                with transaction.atomic():
-                    update = workflow.edit_update(user, update, **form.update_fields())
-                    if action == "submit":
-                        workflow.submit(user, update)
-                messages.success(
-                    request,
-                    _("The progress update was submitted for review.")
-                    if action == "submit"
-                    else _("The changes were saved."),
-                )
-                return redirect("workplans:update-detail", pk=update.pk)
-        elif action in ("approve", "return"):
-            return_form = _decision(
-                request,
-                update,
-                _("The progress update was approved; its status and evidence now apply."),
-                _("The progress update was returned for correction."),
-            )
-            if return_form is None:
-                return redirect("workplans:update-detail", pk=update.pk)
-        else:
-            raise Http404
+            lambda: ProgressUpdateForm(request.POST, instance=ProgressUpdate.objects.get(pk=update.pk)),
+            _("The progress update was submitted for review."),
+            _("The progress update was approved; its status and evidence now apply."),
+            _("The progress update was returned for correction."),
+        )
+        if done:
+            return redirect("workplans:update-detail", pk=update.pk)
     context = _review_context(user, update, return_form)
     if form is None and context["may_change"]:
         form = ProgressUpdateForm(instance=update)
@@ -647,31 +653,18 @@ def indicator_actual_detail(request, pk):
     )
     form, return_form = None, None
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action in ("save", "submit"):
-            if not workflow.can_change(user, actual):
-                raise workflow.NotAllowed
-            form = IndicatorActualForm(
+        done, form, return_form = _review_post(
+            request,
+            actual,
+            lambda: IndicatorActualForm(
                 request.POST, instance=IndicatorActual.objects.get(pk=actual.pk), institutions=None
-            )
-            if form.is_valid():
-                with transaction.atomic():
-                    actual = workflow.edit_update(user, actual, **form.values())
-                    if action == "submit":
-                        workflow.submit(user, actual)
-                messages.success(
-                    request,
-                    _("The actual was submitted for review.") if action == "submit" else _("The changes were saved."),
-                )
-                return redirect("workplans:indicator-actual-detail", pk=actual.pk)
-        elif action in ("approve", "return"):
-            return_form = _decision(
-                request, actual, _("The actual was approved."), _("The actual was returned for correction.")
-            )
-            if return_form is None:
-                return redirect("workplans:indicator-actual-detail", pk=actual.pk)
-        else:
-            raise Http404
+            ),
+            _("The actual was submitted for review."),
+            _("The actual was approved."),
+            _("The actual was returned for correction."),
+        )
+        if done:
+            return redirect("workplans:indicator-actual-detail", pk=actual.pk)
     context = _review_context(user, actual, return_form)
     if form is None and context["may_change"]:
         form = IndicatorActualForm(instance=actual, institutions=None)

@@ -13,9 +13,11 @@ from django_tables2.export import TableExport
 
 from institutions.tables import BaseTable, TableExportMixin, yes_no
 
+from .models import MeasureStatus
 from .progress import TeamState, is_overdue, measure_deadline, obligation_due_date
 
 NUMERIC = {"td": {"class": "numeric"}, "th": {"class": "numeric"}}
+STATUS_LABELS = dict(MeasureStatus.choices)
 
 
 def export_response(request, table, name, trigger="_export"):
@@ -47,8 +49,11 @@ def value_text(value_range):
     return value_range.not_measured_reason
 
 
-def status_badge(status, label):
-    return format_html('<span class="badge plan-status plan-status--{}">{}</span>', status, label)
+def status_badge(status):
+    """A measure status as the plan pages show it (templates/workplans/plans/_styles.html)."""
+    return format_html(
+        '<span class="badge plan-status plan-status--{}">{}</span>', status, STATUS_LABELS.get(status, status)
+    )
 
 
 def measure_url(measure):
@@ -67,6 +72,55 @@ def short_date(value):
     return date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
+# A table's value_<name> method makes a cell's export value, else its render_<name> method, else the column's
+# value(); the columns below render HTML, so they give their export value themselves.
+
+
+class LinkedColumn(tables.Column):
+    """A value linking to `url(record)` on the page, plain in an export."""
+
+    def __init__(self, *args, url, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.url = url
+
+    def render(self, value, record):
+        return format_html('<a href="{}">{}</a>', self.url(record), value)
+
+    def value(self, value):
+        return value
+
+
+class StatusColumn(tables.Column):
+    """The status of a measure, an obligation or an improvement item: a badge on the page, its label in an export."""
+
+    def render(self, record):
+        return status_badge(record.status)
+
+    def value(self, record):
+        return record.get_status_display()
+
+
+class MeasureTextColumn(tables.Column):
+    """A measure's text in the reader's language; the accessor (its Latvian text) only names the field."""
+
+    def render(self, record):
+        return record.text
+
+
+class DateColumn(tables.Column):
+    """A date, short on the page; in an export as on the page, or as YYYY-MM-DD with `iso_export=True`."""
+
+    def __init__(self, *args, iso_export=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.iso_export = iso_export
+
+    def render(self, value):
+        return short_date(value)
+
+    def value(self, value):
+        return value.isoformat() if self.iso_export else short_date(value)
+
+
 # --- measures -----------------------------------------------------------------------------------------------------
 
 
@@ -77,10 +131,10 @@ class MeasureTable(BaseTable):
 
     caption = _("Measures")
 
-    code = tables.Column(verbose_name=_("Code"), orderable=False)
+    code = LinkedColumn(verbose_name=_("Code"), orderable=False, url=measure_url)
     official_number = tables.Column(verbose_name=_("No."), orderable=False, default="")
-    text = tables.Column(verbose_name=_("Measure"), orderable=False, accessor="text_lv")
-    status = tables.Column(verbose_name=_("Status"), orderable=False)
+    text = MeasureTextColumn(verbose_name=_("Measure"), orderable=False, accessor="text_lv")
+    status = StatusColumn(verbose_name=_("Status"), orderable=False)
     deadlines = tables.Column(verbose_name=_("Deadlines"), orderable=False, empty_values=())
     responsible = tables.Column(verbose_name=_("Responsible"), orderable=False, empty_values=())
     progress = tables.Column(verbose_name=_("In each institution"), orderable=False, empty_values=())
@@ -108,24 +162,6 @@ class MeasureTable(BaseTable):
     def __init__(self, *args, progress=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.progress = progress or {}
-
-    def render_code(self, value, record):
-        return format_html('<a href="{}">{}</a>', measure_url(record), value)
-
-    def value_code(self, value):
-        return value
-
-    def render_text(self, record):
-        return record.text
-
-    def value_text(self, record):
-        return record.text
-
-    def render_status(self, record):
-        return status_badge(record.status, record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
 
     def _deadlines(self, record):
         return [
@@ -162,13 +198,8 @@ class MeasureTable(BaseTable):
         return self._responsible(record)
 
     def render_progress(self, record):
-        progress = self.progress.get(record.pk)
-        if progress is None or not record.in_each_institution:
-            return "—"
-        return format_html(
-            '<span class="obligation-progress">{}</span>',
-            _("%(executed)s of %(total)s executed") % {"executed": progress.executed, "total": progress.total},
-        )
+        text = self.value_progress(record)
+        return format_html('<span class="obligation-progress">{}</span>', text) if text else "—"
 
     def value_progress(self, record):
         progress = self.progress.get(record.pk)
@@ -365,7 +396,7 @@ class ObligationTable(BaseTable):
         return record.institution.name
 
     def render_status(self, record):
-        badge = status_badge(record.status, record.get_status_display())
+        badge = status_badge(record.status)
         url = optional_url("workplans:obligation-detail", record.pk)
         return format_html('<a href="{}">{}</a>', url, badge) if url else badge
 
@@ -386,94 +417,59 @@ class ObligationTable(BaseTable):
     def render_voluntary(self, value):
         return yes_no(value)
 
-    def value_voluntary(self, value):
-        return yes_no(value)
 
+class OverdueTable(BaseTable):
+    """Rows past the date their `due_field` holds, with the days since then up to `today` (the local date unless
+    given) in the last column. django-tables2 reads only a table's own Meta: a subclass declares
+    `class Meta(OverdueTable.Meta)`."""
 
-class OverdueMeasureTable(BaseTable):
-    caption = _("Overdue measures")
-
-    plan = tables.Column(verbose_name=_("Plan"), accessor="action_line__plan__code")
-    code = tables.Column(verbose_name=_("Code"))
-    text = tables.Column(verbose_name=_("Measure"), accessor="text_lv")
-    status = tables.Column(verbose_name=_("Status"))
-    last_deadline = tables.Column(verbose_name=_("Deadline"))
+    due_field = None
     days_late = tables.Column(verbose_name=_("Days late"), empty_values=(), attrs=NUMERIC)
 
     class Meta(BaseTable.Meta):
         per_page = 50
         orderable = False
+        sequence = ("...", "days_late")
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
 
-    def render_code(self, value, record):
-        return format_html('<a href="{}">{}</a>', measure_url(record), value)
-
-    def value_code(self, value):
-        return value
-
-    def render_text(self, record):
-        return record.text
-
-    def value_text(self, record):
-        return record.text
-
-    def render_status(self, record):
-        return status_badge(record.status, record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
-
-    def render_last_deadline(self, value):
-        return short_date(value)
-
     def render_days_late(self, record):
-        return (self.today - record.last_deadline).days
+        return (self.today - getattr(record, self.due_field)).days
 
 
-class OverdueObligationTable(BaseTable):
+class OverdueMeasureTable(OverdueTable):
+    caption = _("Overdue measures")
+    due_field = "last_deadline"
+
+    plan = tables.Column(verbose_name=_("Plan"), accessor="action_line__plan__code")
+    code = LinkedColumn(verbose_name=_("Code"), url=measure_url)
+    text = MeasureTextColumn(verbose_name=_("Measure"), accessor="text_lv")
+    status = StatusColumn(verbose_name=_("Status"))
+    last_deadline = DateColumn(verbose_name=_("Deadline"))
+
+    class Meta(OverdueTable.Meta):
+        pass
+
+
+class OverdueObligationTable(OverdueTable):
     caption = _("Overdue obligations")
+    due_field = "due_date"
 
     institution = tables.Column(verbose_name=_("Institution"), accessor="institution__name_lv")
     plan = tables.Column(verbose_name=_("Plan"), accessor="measure__action_line__plan__code")
-    measure = tables.Column(verbose_name=_("Measure"), accessor="measure__code")
-    status = tables.Column(verbose_name=_("Status"))
-    due_date = tables.Column(verbose_name=_("Due"))
-    days_late = tables.Column(verbose_name=_("Days late"), empty_values=(), attrs=NUMERIC)
+    measure = LinkedColumn(
+        verbose_name=_("Measure"), accessor="measure__code", url=lambda obligation: measure_url(obligation.measure)
+    )
+    status = StatusColumn(verbose_name=_("Status"))
+    due_date = DateColumn(verbose_name=_("Due"))
 
-    class Meta(BaseTable.Meta):
-        per_page = 50
-        orderable = False
-
-    def __init__(self, *args, today=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today or timezone.localdate()
+    class Meta(OverdueTable.Meta):
+        pass
 
     def render_institution(self, record):
         return record.institution.name
-
-    def value_institution(self, record):
-        return record.institution.name
-
-    def render_measure(self, value, record):
-        return format_html('<a href="{}">{}</a>', measure_url(record.measure), value)
-
-    def value_measure(self, value):
-        return value
-
-    def render_status(self, record):
-        return status_badge(record.status, record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
-
-    def render_due_date(self, value):
-        return short_date(value)
-
-    def render_days_late(self, record):
-        return (self.today - record.due_date).days
 
 
 # --- the institution × obligation matrix --------------------------------------------------------------------------

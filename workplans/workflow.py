@@ -47,7 +47,9 @@ def _lock(obj):
     return type(obj).objects.select_for_update().get(pk=obj.pk)
 
 
-def _can_edit(user, obj):
+def may_report(user, obj):
+    """The reporting side of a progress update, an indicator actual or an improvement plan, whatever its review
+    status."""
     if isinstance(obj, ProgressUpdate):
         if obj.obligation_id:
             return can_edit_obligation(user, obj.obligation)
@@ -61,7 +63,7 @@ def _can_edit(user, obj):
 
 def can_change(user, obj):
     """The reporting side may change a draft or a returned object."""
-    return obj.status in EDITABLE and _can_edit(user, obj)
+    return obj.status in EDITABLE and may_report(user, obj)
 
 
 def can_submit(user, obj):
@@ -132,7 +134,7 @@ def submit(user, obj):
     obj = _lock(obj)
     if obj.status not in EDITABLE:
         raise WorkflowError(_("Only a draft or a returned report can be submitted."))
-    if not _can_edit(user, obj):
+    if not may_report(user, obj):
         raise NotAllowed
     obj.status = ReviewStatus.SUBMITTED
     obj.submitted_by = user

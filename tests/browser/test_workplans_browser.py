@@ -10,7 +10,7 @@ import pytest
 from tests.assessments.workflow_fixtures import make_people
 from tests.browser.test_assessment_browser import sign_in
 from tests.browser.test_editor_flow import SCREENSHOTS, chromium  # noqa: F401 (the chromium fixture)
-from tests.workplans.inst_factories import plan_world
+from tests.workplans.factories import plan_world
 
 
 @pytest.fixture

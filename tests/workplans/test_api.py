@@ -22,7 +22,7 @@ from tests.assessments.factories import (
     RoundFactory,
 )
 from tests.factories import InstitutionFactory, UserFactory
-from tests.workplans.api_factories import (
+from tests.workplans.factories import (
     ActionLineFactory,
     ImprovementItemFactory,
     ImprovementPlanFactory,
@@ -31,10 +31,10 @@ from tests.workplans.api_factories import (
     IndicatorTargetFactory,
     MeasureDeadlineFactory,
     MeasureFactory,
+    MeasureResponsibilityFactory,
     ObligationFactory,
     PlanFactory,
     ProgressUpdateFactory,
-    ResponsibilityFactory,
     RoadmapGroupFactory,
 )
 from workplans.models import (
@@ -122,8 +122,10 @@ def world():
     P1.2 has an obligation per institution (BETA's own due date long passed), each with one progress update."""
     a = InstitutionFactory(short_name="ALFA", name_lv="Alfa iestāde", name_en="Alpha agency")
     b = InstitutionFactory(short_name="BETA", name_lv="Beta iestāde", name_en="Beta agency")
-    predecessor = PlanFactory(code="PLAN2020", start_year=2020, end_year=2023, order=2)
-    plan = PlanFactory(code="PVPP2027", title_lv="Pakalpojumu vides pilnveides plāns", predecessor=predecessor, order=1)
+    predecessor = PlanFactory(code="PLAN2020", start_year=2020, end_year=2023, order=2, round_number=1)
+    plan = PlanFactory(
+        code="PVPP2027", title_lv="Pakalpojumu vides pilnveides plāns", predecessor=predecessor, order=1, round_number=1
+    )
     rv1 = ActionLineFactory(plan=plan, code="RV1", order=1)
     rv2 = ActionLineFactory(plan=plan, code="RV2", order=2)
     group = RoadmapGroupFactory(plan=plan, code="A", start_year=2024, start_quarter=1, end_year=2025, end_quarter=4)
@@ -149,9 +151,9 @@ def world():
     )
     p22 = MeasureFactory(action_line=rv2, code="P2.2", order=2, status=MeasureStatus.LOST_RELEVANCE)
     p12.depends_on.set([p11, p21])
-    ResponsibilityFactory(measure=p11, institution=a)
-    ResponsibilityFactory(measure=p11, institution=b, role=ResponsibilityRole.CO_RESPONSIBLE)
-    ResponsibilityFactory(measure=p21, institution=b)
+    MeasureResponsibilityFactory(measure=p11, institution=a)
+    MeasureResponsibilityFactory(measure=p11, institution=b, role=ResponsibilityRole.CO_RESPONSIBLE)
+    MeasureResponsibilityFactory(measure=p21, institution=b)
     MeasureDeadlineFactory(measure=p11, due_on=date(2025, 12, 31), label_lv="ieviešana")
     MeasureDeadlineFactory(measure=p11, due_on=date(2024, 6, 30), label_lv="noteikumi")
     MeasureDeadlineFactory(measure=p12, due_on=FAR_AHEAD)
@@ -231,7 +233,7 @@ def test_the_plan_list_costs_the_same_queries_for_more_plans(world, django_asser
     with django_assert_max_num_queries(5):
         client.get(PLANS)
     for number in range(3):
-        MeasureFactory(action_line=ActionLineFactory(plan=PlanFactory(code=f"EXTRA{number}")))
+        MeasureFactory(action_line=ActionLineFactory(plan=PlanFactory(code=f"EXTRA{number}", round_number=1)))
     with django_assert_max_num_queries(5):
         assert len(results(client.get(PLANS))) == 5
 
@@ -293,7 +295,7 @@ def test_the_measure_list_costs_the_same_queries_for_more_measures(world, django
         client.get(MEASURES)
     for number in range(5):
         measure = MeasureFactory(action_line=world.rv2, code=f"P2.{number + 3}")
-        ResponsibilityFactory(measure=measure, institution=world.a)
+        MeasureResponsibilityFactory(measure=measure, institution=world.a)
         MeasureDeadlineFactory(measure=measure)
         measure.depends_on.add(world.p11)
     with django_assert_max_num_queries(6):
@@ -360,29 +362,19 @@ def actuals(world):
     """2024: two approved reports, the later reviewed (12) counts; 2025: an approved range 7.6–8.7; 2026: a draft
     of ALFA (20) and a draft of BETA (30)."""
     now = timezone.now()
-    approved = {"status": ReviewStatus.APPROVED}
+    draft = {"status": ReviewStatus.DRAFT}
     IndicatorTargetFactory(indicator=world.indicator, year=2025, value=Decimal("50"))
     IndicatorActualFactory(
-        indicator=world.indicator,
-        year=2024,
-        value=10,
-        institution=world.a,
-        reviewed_at=now - timedelta(days=9),
-        **approved,
+        indicator=world.indicator, year=2024, value=10, institution=world.a, reviewed_at=now - timedelta(days=9)
     )
     IndicatorActualFactory(
-        indicator=world.indicator,
-        year=2024,
-        value=12,
-        institution=world.a,
-        reviewed_at=now - timedelta(days=1),
-        **approved,
+        indicator=world.indicator, year=2024, value=12, institution=world.a, reviewed_at=now - timedelta(days=1)
     )
     IndicatorActualFactory(
-        indicator=world.indicator, year=2025, value_min=Decimal("7.6"), value_max=Decimal("8.7"), **approved
+        indicator=world.indicator, year=2025, value=None, value_min=Decimal("7.6"), value_max=Decimal("8.7")
     )
-    IndicatorActualFactory(indicator=world.indicator, year=2026, value=20, institution=world.a)
-    IndicatorActualFactory(indicator=world.indicator, year=2026, value=30, institution=world.b)
+    IndicatorActualFactory(indicator=world.indicator, year=2026, value=20, institution=world.a, **draft)
+    IndicatorActualFactory(indicator=world.indicator, year=2026, value=30, institution=world.b, **draft)
 
 
 def test_an_indicator_shows_the_approved_actual_of_each_year_and_only_the_own_drafts(world, actuals):
@@ -421,7 +413,7 @@ def test_the_indicator_list_costs_the_same_queries_for_more_indicators(world, ac
     for number in range(4):
         indicator = IndicatorFactory(plan=world.plan, measure=world.p12, code=f"R{number + 10}")
         IndicatorTargetFactory(indicator=indicator, value=1)
-        IndicatorActualFactory(indicator=indicator, value=1, institution=world.a)
+        IndicatorActualFactory(indicator=indicator, value=1, institution=world.a, status=ReviewStatus.DRAFT)
     with django_assert_max_num_queries(4):
         assert len(results(client.get(INDICATORS))) == 5
 

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from assessments.models import AssessmentStatus
 from tests.assessments.workflow_fixtures import make_people
-from tests.workplans.inst_factories import PlanFactory, conformity_assessment
+from tests.workplans.factories import PlanFactory, conformity_assessment
 from workplans import improvement, workflow
 from workplans.institution_tables import funding_totals
 from workplans.models import (
@@ -36,7 +36,7 @@ def people():
 
 @pytest.fixture
 def plan():
-    return PlanFactory(code="PVPP2027")
+    return PlanFactory(code="PVPP2027", round_number=1)
 
 
 @pytest.fixture

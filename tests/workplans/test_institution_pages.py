@@ -18,13 +18,13 @@ from django.utils import timezone, translation
 from accounts.models import Membership, Role
 from tests.assessments.workflow_fixtures import make_people
 from tests.factories import UserFactory
-from tests.workplans.inst_factories import (
+from tests.workplans.factories import (
     IndicatorFactory,
     MeasureFactory,
+    MeasureResponsibilityFactory,
     ObligationFactory,
     conformity_assessment,
     plan_world,
-    responsible,
 )
 from workplans import improvement, workflow
 from workplans.models import (
@@ -139,7 +139,7 @@ def test_the_obligations_page_reads_a_fixed_number_of_queries(signed_in, people,
     with CaptureQueriesContext(connection) as two_obligations:
         client.get(address)
     for _number in range(6):
-        measure = MeasureFactory(action_line=world.p12.action_line)
+        measure = MeasureFactory(action_line=world.p12.action_line, in_each_institution=True)
         measure.depends_on.add(world.p23)
         start_update(people, ObligationFactory(measure=measure, institution=people.a))
     with django_assert_max_num_queries(13):
@@ -179,7 +179,7 @@ def a_rows(people, world):
         improvement.uncovered_gaps(plan)[:1],
         {"deadline": date(2026, 6, 30), "responsible_person": "Anna", "funding_source": FundingSource.EU_FUNDS},
     )
-    responsible(world.p23, people.a)
+    MeasureResponsibilityFactory(measure=world.p23, institution=people.a)
     indicator = IndicatorFactory(measure=world.p23, plan=world.plan)
     actual = workflow.report_actual(people.editor_a, indicator, people.a, 2024, value=1)
     return {"update": update, "team": team, "plan": plan, "item": item, "actual": actual}
@@ -320,7 +320,7 @@ def test_bad_update_input_names_the_field(signed_in, people, world):
 
 
 def test_a_responsible_institution_reports_on_a_whole_measure(signed_in, people, world):
-    responsible(world.p23, people.a)
+    MeasureResponsibilityFactory(measure=world.p23, institution=people.a)
     assert signed_in(people.editor_b).get(url("measure-update-new", world.p23.pk)).status_code == 403
     assert signed_in(people.viewer_a).get(url("measure-update-new", world.p23.pk)).status_code == 403
     editor = signed_in(people.editor_a)
@@ -349,7 +349,7 @@ def test_the_review_queue_lists_what_waits_oldest_first_and_exports_it(
         {"deadline": date(2026, 6, 30), "responsible_person": "Anna", "funding_source": FundingSource.OWN_BUDGET},
     )
     improvement.submit_improvement_plan(people.editor_a, plan)
-    responsible(world.p23, people.a)
+    MeasureResponsibilityFactory(measure=world.p23, institution=people.a)
     actual = workflow.report_actual(people.editor_a, IndicatorFactory(measure=world.p23, plan=world.plan), people.a,
                                     2024, value=3)  # fmt: skip
     workflow.submit(people.editor_a, actual)
@@ -529,7 +529,7 @@ def test_the_improvement_plan_chart_and_totals(signed_in, people, world, django_
 
 
 def test_an_actual_needs_a_value_a_range_or_a_reason(signed_in, people, world):
-    responsible(world.p23, people.a)
+    MeasureResponsibilityFactory(measure=world.p23, institution=people.a)
     indicator = IndicatorFactory(measure=world.p23, plan=world.plan)
     assert signed_in(people.editor_b).get(url("indicator-actual-new", indicator.pk)).status_code == 403
     editor = signed_in(people.editor_a)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.assessments.workflow_fixtures import make_people
-from tests.workplans.inst_factories import IndicatorFactory, MeasureFactory, plan_world, responsible
+from tests.workplans.factories import IndicatorFactory, MeasureFactory, MeasureResponsibilityFactory, plan_world
 from workplans import workflow
 from workplans.models import IndicatorActual, MeasureStatus, ProgressUpdate, ReviewStatus
 
@@ -217,7 +217,7 @@ def test_who_may_do_what_at_each_state(draft, people):
 
 
 def test_a_responsible_institutions_editor_reports_on_the_measure_and_approval_applies_it(world, people):
-    responsible(world.p23, people.b)
+    MeasureResponsibilityFactory(measure=world.p23, institution=people.b)
     with pytest.raises(workflow.NotAllowed):
         workflow.start_update(people.editor_a, measure=world.p23, proposed_status=MeasureStatus.EXECUTED)
     update = workflow.start_update(
@@ -233,7 +233,7 @@ def test_a_responsible_institutions_editor_reports_on_the_measure_and_approval_a
 def test_the_coordinator_reports_for_the_lead_institution_and_needs_one(world, people):
     with pytest.raises(workflow.WorkflowError):
         workflow.start_update(people.coordinator, measure=world.p23, proposed_status=MeasureStatus.IN_PROGRESS)
-    responsible(world.p23, people.b)
+    MeasureResponsibilityFactory(measure=world.p23, institution=people.b)
     update = workflow.start_update(people.coordinator, measure=world.p23, proposed_status=MeasureStatus.IN_PROGRESS)
     assert update.institution == people.b
 
@@ -243,7 +243,7 @@ def test_the_coordinator_reports_for_the_lead_institution_and_needs_one(world, p
 
 def test_actuals_are_reported_by_responsible_institutions_and_count_once_approved(world, people):
     measure = MeasureFactory(action_line=world.p23.action_line, code="P2.5", in_each_institution=False)
-    responsible(measure, people.b)
+    MeasureResponsibilityFactory(measure=measure, institution=people.b)
     indicator = IndicatorFactory(measure=measure, plan=world.plan)
     # A's editor may edit A, but A is not responsible for the indicator's measure.
     with pytest.raises(workflow.NotAllowed):

@@ -59,7 +59,6 @@ from .queries import actuals_order, with_latest_update
 from .serializers import (
     ActualReportSerializer,
     ActualSerializer,
-    ReviewConflictSerializer,
     ImprovementItemSerializer,
     ImprovementPlanChangeSerializer,
     ImprovementPlanCreateSerializer,
@@ -74,6 +73,7 @@ from .serializers import (
     ProgressUpdateCreateSerializer,
     ProgressUpdateSerializer,
     ReturnSerializer,
+    ReviewConflictSerializer,
     ReviewSerializer,
 )
 
@@ -93,6 +93,15 @@ REPORTER = "only an editor (or an API client with a write token) of the reportin
 REVIEWER = "only the coordinator reviews"
 
 
+def step_responses(status_code, result, noun, who=REPORTER, invalid=True):
+    """The answers of a step on a reviewable row or its items: `result` with `status_code`, 400 when the step takes a
+    body (`invalid`), 403 for anyone but `who`, 404 for a `noun` out of scope, 409 when the review status refuses."""
+    responses = {status_code: result}
+    if invalid:
+        responses[400] = INVALID
+    return {**responses, 403: forbidden(who), 404: not_found(noun), 409: CONFLICT}
+
+
 class Conflict(APIException):
     """409: the row's review status does not allow the step; the body says which status it has."""
 
@@ -105,15 +114,6 @@ class Conflict(APIException):
 def conflict(obj, message):
     obj.refresh_from_db(fields=["status"])
     return Conflict(message, obj.status)
-
-
-def may_report(user, obj):
-    """The reporting side of a progress update or an improvement plan, whatever its review status."""
-    if isinstance(obj, ProgressUpdate):
-        if obj.obligation_id:
-            return can_edit_obligation(user, obj.obligation)
-        return can_report_on_measure(user, obj.measure)
-    return can_edit_improvement_plan(user, obj)
 
 
 def take_step(obj, step, *args, **kwargs):
@@ -130,6 +130,93 @@ def checked_body(serializer_class, request, **context):
     body = serializer_class(data=request.data, context={"request": request, **context})
     body.is_valid(raise_exception=True)
     return body
+
+
+def draft_and_submit(user, start, submit):
+    """`start()` makes a draft (a progress update, an indicator actual), submitted at once when `submit`, in one
+    transaction: a report not the user's to make answers 403, one a workflow rule refuses 400."""
+    try:
+        with transaction.atomic():
+            draft = start()
+            return workflow.submit(user, draft) if submit else draft
+    except workflow.NotAllowed as error:
+        raise PermissionDenied from error
+    except workflow.WorkflowError as error:
+        raise ValidationError({"detail": [str(error)]}) from error
+
+
+# --- rows scoped to the user's institutions ----------------------------------------------------------------------
+
+
+class ScopedViewSet(RequestLanguageMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Rows of the user's institutions, as the scoping function of each get_queryset picks them: read one, and
+    change it while its workflow allows."""
+
+    throttle_classes = API_THROTTLES
+
+
+class ReviewableViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """A reviewable row (progress update, improvement plan): listed, read, corrected with PATCH, and taken through
+    submit, approve and return. Each subclass documents the three steps with `review_schemas`."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    detail_serializer = None
+
+    def step_result(self, obj):
+        obj = self.get_queryset().get(pk=obj.pk)
+        return Response(self.detail_serializer(obj, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def submit(self, request, pk=None):
+        obj = self.get_object()
+        if not workflow.may_report(request.user, obj):
+            raise PermissionDenied(_("Only the reporting institution submits it."))
+        return self.step_result(take_step(obj, workflow.submit, request.user, obj))
+
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser], filter_backends=[])
+    def approve(self, request, pk=None):
+        obj = self.get_object()
+        if not is_reviewer(request.user):
+            raise PermissionDenied(_("Only the coordinator approves."))
+        body = checked_body(ReviewSerializer, request)
+        return self.step_result(take_step(obj, workflow.approve, request.user, obj, body.validated_data["comment"]))
+
+    @action(detail=True, methods=["post"], url_path="return", parser_classes=[JSONParser], filter_backends=[])
+    def return_(self, request, pk=None):
+        obj = self.get_object()
+        if not is_reviewer(request.user):
+            raise PermissionDenied(_("Only the coordinator returns for correction."))
+        body = checked_body(ReturnSerializer, request)
+        return self.step_result(
+            take_step(obj, workflow.return_for_correction, request.user, obj, body.validated_data["comment"])
+        )
+
+
+def review_schemas(noun, detail_serializer, approve_effect):
+    """The schemas of the submit, approve and return actions of `noun`, for @extend_schema_view."""
+    return {
+        "submit": extend_schema(
+            summary=f"Submit the {noun}",
+            description=f"Draft or returned → submitted, by the reporting side ({REPORTER}).",
+            request=None,
+            responses=step_responses(200, detail_serializer, noun, invalid=False),
+        ),
+        "approve": extend_schema(
+            summary=f"Approve the {noun}",
+            description=f"Submitted → approved, by the coordinator, with an optional comment. {approve_effect}",
+            request=ReviewSerializer,
+            responses=step_responses(200, detail_serializer, noun, who=REVIEWER),
+        ),
+        "return_": extend_schema(
+            summary=f"Return the {noun} for correction",
+            description=(
+                "Submitted → returned, by the coordinator; `comment` says what to correct and is required (400 "
+                "naming the field without it). The reporting side corrects and submits again."
+            ),
+            request=ReturnSerializer,
+            responses=step_responses(200, detail_serializer, noun, who=REVIEWER),
+        ),
+    }
 
 
 # --- plans -------------------------------------------------------------------------------------------------------
@@ -245,17 +332,7 @@ class MeasureViewSet(RegistryViewSet):
         measure = self.get_object()
         if not can_report_on_measure(request.user, measure):
             raise PermissionDenied(_("Only the measure's responsible institutions report on it as a whole."))
-        body = checked_body(ProgressUpdateCreateSerializer, request)
-        try:
-            with transaction.atomic():
-                update = workflow.start_update(request.user, measure=measure, **body.values())
-                if body.validated_data["submit"]:
-                    update = workflow.submit(request.user, update)
-        except workflow.NotAllowed as error:
-            raise PermissionDenied from error
-        except workflow.WorkflowError as error:
-            raise ValidationError({"detail": [str(error)]}) from error
-        return Response(update_data(request, update), status=status.HTTP_201_CREATED)
+        return report_update(request, measure=measure)
 
 
 # --- indicators --------------------------------------------------------------------------------------------------
@@ -315,15 +392,11 @@ class IndicatorViewSet(RegistryViewSet):
         indicator = self.get_object()
         body = checked_body(ActualReportSerializer, request, indicator=indicator)
         data = body.validated_data
-        try:
-            with transaction.atomic():
-                actual = workflow.report_actual(
-                    request.user, indicator, data["institution"], data["year"], **body.values()
-                )
-                if data["submit"]:
-                    actual = workflow.submit(request.user, actual)
-        except workflow.NotAllowed as error:
-            raise PermissionDenied from error
+        actual = draft_and_submit(
+            request.user,
+            lambda: workflow.report_actual(request.user, indicator, data["institution"], data["year"], **body.values()),
+            data["submit"],
+        )
         return Response(ActualSerializer(actual).data, status=status.HTTP_201_CREATED)
 
 
@@ -341,80 +414,15 @@ def update_data(request, update):
     return ProgressUpdateSerializer(update, context={"request": request}).data
 
 
-class ReviewSteps:
-    """submit, approve and return of a reviewable row (progress update, improvement plan)."""
-
-    detail_serializer = None
-
-    def step_result(self, obj):
-        obj = self.get_queryset().get(pk=obj.pk)
-        return Response(self.detail_serializer(obj, context=self.get_serializer_context()).data)
-
-    def do_submit(self, request):
-        obj = self.get_object()
-        if not may_report(request.user, obj):
-            raise PermissionDenied(_("Only the reporting institution submits it."))
-        return self.step_result(take_step(obj, workflow.submit, request.user, obj))
-
-    def do_approve(self, request):
-        obj = self.get_object()
-        if not is_reviewer(request.user):
-            raise PermissionDenied(_("Only the coordinator approves."))
-        body = checked_body(ReviewSerializer, request)
-        return self.step_result(take_step(obj, workflow.approve, request.user, obj, body.validated_data["comment"]))
-
-    def do_return(self, request):
-        obj = self.get_object()
-        if not is_reviewer(request.user):
-            raise PermissionDenied(_("Only the coordinator returns for correction."))
-        body = checked_body(ReturnSerializer, request)
-        return self.step_result(
-            take_step(obj, workflow.return_for_correction, request.user, obj, body.validated_data["comment"])
-        )
-
-
-def review_schemas(noun, detail_serializer, approve_effect):
-    """The schemas of the submit, approve and return actions of `noun`."""
-    return {
-        "submit": dict(
-            summary=f"Submit the {noun}",
-            description=f"Draft or returned → submitted, by the reporting side ({REPORTER}).",
-            request=None,
-            responses={
-                200: detail_serializer,
-                403: forbidden(REPORTER),
-                404: not_found(noun),
-                409: CONFLICT,
-            },
-        ),
-        "approve": dict(
-            summary=f"Approve the {noun}",
-            description=f"Submitted → approved, by the coordinator, with an optional comment. {approve_effect}",
-            request=ReviewSerializer,
-            responses={
-                200: detail_serializer,
-                400: INVALID,
-                403: forbidden(REVIEWER),
-                404: not_found(noun),
-                409: CONFLICT,
-            },
-        ),
-        "return": dict(
-            summary=f"Return the {noun} for correction",
-            description=(
-                "Submitted → returned, by the coordinator; `comment` says what to correct and is required (400 "
-                "naming the field without it). The reporting side corrects and submits again."
-            ),
-            request=ReturnSerializer,
-            responses={
-                200: detail_serializer,
-                400: INVALID,
-                403: forbidden(REVIEWER),
-                404: not_found(noun),
-                409: CONFLICT,
-            },
-        ),
-    }
+def report_update(request, **subject):
+    """201 with a new progress update on the `obligation=` or `measure=` the body reports on."""
+    body = checked_body(ProgressUpdateCreateSerializer, request)
+    update = draft_and_submit(
+        request.user,
+        lambda: workflow.start_update(request.user, **subject, **body.values()),
+        body.validated_data["submit"],
+    )
+    return Response(update_data(request, update), status=status.HTTP_201_CREATED)
 
 
 UPDATE_STEPS = review_schemas(
@@ -425,6 +433,7 @@ UPDATE_STEPS = review_schemas(
 
 
 @extend_schema_view(
+    **UPDATE_STEPS,
     list=extend_schema(
         summary="List progress updates",
         description=(
@@ -444,26 +453,11 @@ UPDATE_STEPS = review_schemas(
         summary="Correct a progress update",
         description=f"Change a draft or returned update ({REPORTER}). Only the fields sent change.",
         request=ProgressUpdateChangeSerializer,
-        responses={
-            200: ProgressUpdateSerializer,
-            400: INVALID,
-            403: forbidden(REPORTER),
-            404: not_found("progress update"),
-            409: CONFLICT,
-        },
+        responses=step_responses(200, ProgressUpdateSerializer, "progress update"),
     ),
 )
 @extend_schema(tags=["Progress updates"])
-class ProgressUpdateViewSet(
-    ReviewSteps,
-    RequestLanguageMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    throttle_classes = API_THROTTLES
-    http_method_names = ["get", "post", "patch", "head", "options"]
+class ProgressUpdateViewSet(ReviewableViewSet):
     serializer_class = ProgressUpdateSerializer
     detail_serializer = ProgressUpdateSerializer
     filterset_class = ProgressUpdateFilterSet
@@ -476,7 +470,7 @@ class ProgressUpdateViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         update = self.get_object()
-        if not may_report(request.user, update):
+        if not workflow.may_report(request.user, update):
             raise PermissionDenied(_("Only the reporting institution corrects its update."))
         if update.status not in workflow.EDITABLE:
             raise Conflict(_("Only a draft or a returned update can be changed."), update.status)
@@ -484,21 +478,6 @@ class ProgressUpdateViewSet(
         body.is_valid(raise_exception=True)
         update = take_step(update, workflow.edit_update, request.user, update, **body.values())
         return self.step_result(update)
-
-    @extend_schema(**UPDATE_STEPS["submit"])
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def submit(self, request, pk=None):
-        return self.do_submit(request)
-
-    @extend_schema(**UPDATE_STEPS["approve"])
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser], filter_backends=[])
-    def approve(self, request, pk=None):
-        return self.do_approve(request)
-
-    @extend_schema(**UPDATE_STEPS["return"])
-    @action(detail=True, methods=["post"], url_path="return", parser_classes=[JSONParser], filter_backends=[])
-    def return_(self, request, pk=None):
-        return self.do_return(request)
 
 
 # --- obligations -------------------------------------------------------------------------------------------------
@@ -581,15 +560,7 @@ class ObligationViewSet(RegistryViewSet):
             return Response(ProgressUpdateSerializer(updates, many=True, context={"request": request}).data)
         if not can_edit_obligation(request.user, obligation):
             raise PermissionDenied(_("Only the institution's editors report on its obligations."))
-        body = checked_body(ProgressUpdateCreateSerializer, request)
-        try:
-            with transaction.atomic():
-                update = workflow.start_update(request.user, obligation=obligation, **body.values())
-                if body.validated_data["submit"]:
-                    update = workflow.submit(request.user, update)
-        except workflow.NotAllowed as error:
-            raise PermissionDenied from error
-        return Response(update_data(request, update), status=status.HTTP_201_CREATED)
+        return report_update(request, obligation=obligation)
 
 
 # --- improvement plans -------------------------------------------------------------------------------------------
@@ -621,6 +592,7 @@ ITEM_NOTE = (
 
 
 @extend_schema_view(
+    **PLAN_STEPS,
     list=extend_schema(
         summary="List improvement plans",
         description=(
@@ -657,27 +629,11 @@ ITEM_NOTE = (
             "the institution's own, and of the methodology of the gaps its items already address."
         ),
         request=ImprovementPlanChangeSerializer,
-        responses={
-            200: ImprovementPlanDetailSerializer,
-            400: INVALID,
-            403: forbidden(REPORTER),
-            404: not_found("improvement plan"),
-            409: CONFLICT,
-        },
+        responses=step_responses(200, ImprovementPlanDetailSerializer, "improvement plan"),
     ),
 )
 @extend_schema(tags=["Improvement plans"])
-class ImprovementPlanViewSet(
-    ReviewSteps,
-    RequestLanguageMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    throttle_classes = API_THROTTLES
-    http_method_names = ["get", "post", "patch", "head", "options"]
+class ImprovementPlanViewSet(mixins.CreateModelMixin, ReviewableViewSet):
     detail_serializer = ImprovementPlanDetailSerializer
     filterset_class = ImprovementPlanFilterSet
     search_fields = ["summary", "institution__short_name", "institution__name_lv", "institution__name_en"]
@@ -731,13 +687,7 @@ class ImprovementPlanViewSet(
         summary="Add an item to an improvement plan",
         description="Add an item to a draft or returned plan." + ITEM_NOTE,
         request=ImprovementItemSerializer,
-        responses={
-            201: ImprovementItemSerializer,
-            400: INVALID,
-            403: forbidden(REPORTER),
-            404: not_found("improvement plan"),
-            409: CONFLICT,
-        },
+        responses=step_responses(201, ImprovementItemSerializer, "improvement plan"),
     )
     @action(
         detail=True,
@@ -767,12 +717,7 @@ class ImprovementPlanViewSet(
             "approval; the earlier version stays as it was. Only from the newest version."
         ),
         request=None,
-        responses={
-            201: ImprovementPlanDetailSerializer,
-            403: forbidden(REPORTER),
-            404: not_found("improvement plan"),
-            409: CONFLICT,
-        },
+        responses=step_responses(201, ImprovementPlanDetailSerializer, "improvement plan", invalid=False),
     )
     @action(detail=True, methods=["post"], url_path="new-version", filter_backends=[])
     def new_version(self, request, pk=None):
@@ -781,21 +726,6 @@ class ImprovementPlanViewSet(
         response = self.step_result(copy)
         response.status_code = status.HTTP_201_CREATED
         return response
-
-    @extend_schema(**PLAN_STEPS["submit"])
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def submit(self, request, pk=None):
-        return self.do_submit(request)
-
-    @extend_schema(**PLAN_STEPS["approve"])
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser], filter_backends=[])
-    def approve(self, request, pk=None):
-        return self.do_approve(request)
-
-    @extend_schema(**PLAN_STEPS["return"])
-    @action(detail=True, methods=["post"], url_path="return", parser_classes=[JSONParser], filter_backends=[])
-    def return_(self, request, pk=None):
-        return self.do_return(request)
 
 
 @extend_schema_view(
@@ -807,40 +737,21 @@ class ImprovementPlanViewSet(
     update=extend_schema(
         summary="Replace an improvement plan item",
         description="Replace every value of an item of a draft or returned plan." + ITEM_NOTE,
-        responses={
-            200: ImprovementItemSerializer,
-            400: INVALID,
-            403: forbidden(REPORTER),
-            404: not_found("improvement plan item"),
-            409: CONFLICT,
-        },
+        responses=step_responses(200, ImprovementItemSerializer, "improvement plan item"),
     ),
     partial_update=extend_schema(
         summary="Change an improvement plan item",
         description="Change some values of an item of a draft or returned plan." + ITEM_NOTE,
-        responses={
-            200: ImprovementItemSerializer,
-            400: INVALID,
-            403: forbidden(REPORTER),
-            404: not_found("improvement plan item"),
-            409: CONFLICT,
-        },
+        responses=step_responses(200, ImprovementItemSerializer, "improvement plan item"),
     ),
     destroy=extend_schema(
         summary="Delete an improvement plan item",
         description="Delete an item of a draft or returned plan.",
-        responses={204: None, 403: forbidden(REPORTER), 404: not_found("improvement plan item"), 409: CONFLICT},
+        responses=step_responses(204, None, "improvement plan item", invalid=False),
     ),
 )
 @extend_schema(tags=["Improvement plans"])
-class ImprovementItemViewSet(
-    RequestLanguageMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    throttle_classes = API_THROTTLES
+class ImprovementItemViewSet(mixins.DestroyModelMixin, ScopedViewSet):
     serializer_class = ImprovementItemSerializer
     parser_classes = [JSONParser]
 
