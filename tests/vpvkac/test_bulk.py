@@ -9,6 +9,7 @@ from datetime import date, time
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from openpyxl import Workbook
 
 from accounts.models import Role
@@ -29,6 +30,13 @@ from vpvkac.models import (
 from vpvkac.resources import contact_rows, header_names
 
 LATVIAN_HEADER = "datums;stunda;centrs;iestāde;pakalpojums;kontakta veids;darbinieka veids;klienta veids;skaits"
+
+
+@pytest.fixture(autouse=True)
+def english(default_language):
+    """The error texts below are the English ones; the interface's default language is Latvian."""
+    translation.activate("en")
+    yield
 
 
 @pytest.fixture
