@@ -31,7 +31,6 @@ groups whose costs per transaction changed, and the following year's change.
 """
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -40,6 +39,7 @@ from django.db.models import Case, F, IntegerField, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.oncommit import CommitBatch
 from config.progress import RowWriter
 from institutions.models import InstitutionType
 
@@ -597,31 +597,22 @@ def request_full(user=None, reason=""):
     return _enqueue(job)
 
 
-_pending = threading.local()
-
-
-def figures_changed(provider_id, year):
-    """Note that figures or costs of (provider, year) changed; one incremental recomputation of everything noted
-    in a transaction is queued when it commits (nothing, when it rolls back)."""
-    pending = getattr(_pending, "pairs", None)
-    if pending is None:
-        pending = _pending.pairs = set()
-    pending.add((int(provider_id), int(year)))
-    # Registered on every call: the first flush after the commit takes all pairs, the others find none.
-    # A rolled-back transaction drops its callbacks; its pairs then ride along with the next commit, which
-    # costs a recomputation that changes nothing.
-    transaction.on_commit(_flush_pending, robust=True)
-
-
-def _flush_pending():
-    pairs = getattr(_pending, "pairs", None) or set()
-    _pending.pairs = set()
+def _queue_incremental(pairs):
     if not pairs:
         return
     job = CostRecomputation.objects.create(
         kind=RecomputationKind.INCREMENTAL, scope=sorted([list(pair) for pair in pairs]), reason="figures changed"
     )
     _enqueue(job)
+
+
+pending_changes = CommitBatch(empty=set, flush=_queue_incremental)
+
+
+def figures_changed(provider_id, year):
+    """Note that figures or costs of (provider, year) changed; one incremental recomputation of everything noted
+    in a transaction is queued when it commits (nothing, when it rolls back)."""
+    pending_changes.note(lambda pairs: pairs.add((int(provider_id), int(year))))
 
 
 # --- reading: roll-ups -------------------------------------------------------------------------------------------

@@ -36,13 +36,6 @@ YEAR = 2024
 D = Decimal
 
 
-@pytest.fixture(autouse=True)
-def no_changes_left_from_other_tests():
-    """Changes noted in a rolled-back test transaction stay in the thread's pending set; start without any."""
-    costing._pending.pairs = set()
-    yield
-    costing._pending.pairs = set()
-
 
 def report(service, channel, completed, *, provider=None, year=YEAR, period=PeriodType.YEAR, number=0, **values):
     """One usage figure of `service` at its holder (or `provider`) through the channel with code `channel`."""

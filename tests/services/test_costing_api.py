@@ -57,13 +57,6 @@ RECOMPUTATIONS = "/api/v1/cost-recomputations/"
 YEAR = 2024
 
 
-@pytest.fixture(autouse=True)
-def no_changes_left_from_other_tests():
-    """Changes noted in a rolled-back test transaction stay in the thread's pending set; start without any."""
-    costing._pending.pairs = set()
-    yield
-    costing._pending.pairs = set()
-
 
 def report(service, channel, completed, started=None, year=YEAR):
     return ServiceFigureFactory(

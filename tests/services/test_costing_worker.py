@@ -39,12 +39,6 @@ TIMEOUT = 30
 REFUSING_TRIGGER = "costtests_refuse_figures"
 
 
-@pytest.fixture(autouse=True)
-def no_changes_left_from_other_tests():
-    costing._pending.pairs = set()
-    yield
-    costing._pending.pairs = set()
-
 
 @pytest.fixture
 def needs_postgres(transactional_db):
