@@ -566,7 +566,7 @@ def explain():
     plans = []
     with transaction.atomic(), connection.cursor() as cursor:
         network._lock(connection)
-        where, params = network._scope_sql(None, list(network.ReportingPeriod.objects.values_list("pk", flat=True)))
+        where, params = network._scope_sql(None, list(network.ReportingPeriod.objects.all()))
         for aggregate in (network._centre_sums_sql(where), network._hourly_sums_sql(connection.vendor, where)):
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + aggregate, params)
             plans.append("\n".join(row[0] for row in cursor.fetchall()))

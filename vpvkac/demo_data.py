@@ -418,10 +418,11 @@ def _centre_specs(municipalities):
             status, since = STATUS_CHANGES.get(place, (CentreStatus.ACTIVE, None))
             if place in OPENED_IN_DEMO_YEAR:
                 opened = OPENED_IN_DEMO_YEAR[place]
+            # The demo network begins after the real 2017–2018 data set, so the two never describe the same days.
             elif index == 0:
-                opened = date(rng.randint(2015, 2019), rng.randint(1, 12), 1)
+                opened = date(rng.randint(2019, 2020), rng.randint(1, 12), 1)
             else:
-                opened = date(rng.randint(2018, 2023), rng.randint(1, 12), 1)
+                opened = date(rng.randint(2019, 2023), rng.randint(1, 12), 1)
             specs.append(
                 {
                     "code": centre_code(code, place),

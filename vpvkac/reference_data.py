@@ -11,7 +11,7 @@ and a second run changes nothing.
 
 import json
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -127,8 +127,8 @@ def load_vpvkac_history():
                 "name": row["name"],
                 "tier": row["tier"],
                 "municipality": municipality,
-                "status": CentreStatus.ACTIVE,
-                "status_since": first_day,
+                "status": CentreStatus.HISTORICAL,
+                "status_since": last_day + timedelta(days=1),
                 "source": note[:300],
                 "is_demo": False,
             },
@@ -141,6 +141,16 @@ def load_vpvkac_history():
                 "status": CentreStatus.ACTIVE,
                 "note": "Active in the analysis period (services recorded January 2017 – September 2018); "
                 "the opening date is not in the source.",
+            },
+        )
+        tally.add("status changes", outcome)
+        _change, outcome = upsert(
+            CentreStatusChange,
+            {"centre": centre, "since": last_day + timedelta(days=1)},
+            {
+                "status": CentreStatus.HISTORICAL,
+                "note": "The 2017–2018 data set describes the centre up to the end of its analysis period; "
+                "the network of today is recorded separately.",
             },
         )
         tally.add("status changes", outcome)

@@ -14,6 +14,7 @@ from institutions.demo_data import DEMO_POPULATION
 from institutions.demo_data import load_demo_data as load_users
 from institutions.models import DevelopmentTier, Municipality
 from vpvkac import bulk, network
+from vpvkac.centres import serving_centre_ids
 from vpvkac.demo_data import (
     DEMO_YEAR,
     HOLIDAYS,
@@ -211,6 +212,20 @@ def test_the_network_was_recomputed_over_the_demo_year(loaded):
     assert not figures.filter(cost_per_service__isnull=True).exists()
     assert PeriodSummary.objects.filter(period=period).exists()
     assert loaded["VPVKAC network figures computed"] > 0
+
+
+def test_the_2017_2018_centres_belong_to_their_period_and_not_to_todays_network(loaded):
+    history = ReportingPeriod.objects.get(code="2017-01-2018-09")
+    demo_year = ReportingPeriod.objects.get(first_day=date(DEMO_YEAR, 1, 1))
+    historical = Centre.objects.filter(is_demo=False)
+    assert historical.count() == 95 and set(historical.values_list("status", flat=True)) == {CentreStatus.HISTORICAL}
+    assert serving_centre_ids(history.first_day, history.last_day, historical) == set(
+        historical.values_list("pk", flat=True)
+    )
+    assert serving_centre_ids(demo_year.first_day, demo_year.last_day, historical) == set()
+    # 169 demo centres, one replaced by a mobile centre before 2025: 168 served, and no historical one
+    assert PeriodSummary.objects.get(period=demo_year).centres == 168
+    assert PeriodSummary.objects.get(period=history).centres == 95
 
 
 def test_a_second_load_creates_nothing(loaded):

@@ -295,9 +295,9 @@ def test_a_changed_figure_queues_one_incremental_recomputation_after_commit(
 ):
     period, (m1, *_rest), centres = hand_made
     network.recompute()
-    # Building the network noted a full recomputation whose commit never comes (the test's transaction rolls
-    # back); such notes ride along with the next commit, which here would make the job a full one.
-    network._pending.state = None
+    # Building the network noted a full recomputation in the test's own transaction, which never commits; in
+    # real use it would go out with this commit and make the job a full one.
+    network.pending_changes.clear()
     with django_capture_on_commit_callbacks(execute=True):
         ContactFigureFactory(centre=centres["A"], date=date(2024, 8, 1), count=100)
         ContactFigureFactory(centre=centres["B"], date=date(2024, 8, 2), count=100)

@@ -65,7 +65,11 @@ class ContactFigure(models.Model):
     a re-import update the row instead of adding a second one."""
 
     centre = models.ForeignKey(
-        "vpvkac.Centre", on_delete=models.PROTECT, related_name="contact_figures", verbose_name=_("centre")
+        "vpvkac.Centre",
+        on_delete=models.PROTECT,
+        related_name="contact_figures",
+        verbose_name=_("centre"),
+        db_index=False,  # the natural key's unique index, (centre, date, …), serves lookups by centre and day
     )
     date = models.DateField(_("date"))
     date_to = models.DateField(

@@ -122,6 +122,9 @@ class CentreStatus(models.TextChoices):
     CLOSING = "closing", pgettext_lazy("centre status", "Closing")
     REPLACED_BY_MOBILE = "replaced_by_mobile", _("Replaced by a mobile centre")
     CLOSED = "closed", _("Closed")
+    # A data set of a past period (the 2017–2018 review) describes its centres for that period only; after it
+    # they are described, under their own records, by the registry of the day.
+    HISTORICAL = "historical", _("Historical record")
 
 
 SERVING_STATUSES = (CentreStatus.ACTIVE, CentreStatus.UNDER_REVIEW, CentreStatus.CLOSING)
