@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.oncommit import CommitBatch
-from config.progress import RowWriter
+from config.recomputation import Recomputations
 from institutions.models import InstitutionType
 
 from .models import (
@@ -49,7 +49,6 @@ from .models import (
     CostParameters,
     CostRecomputation,
     RecomputationKind,
-    RecomputationStatus,
     Service,
     ServiceCost,
     ServiceFigure,
@@ -517,93 +516,28 @@ def recompute(kind=RecomputationKind.FULL, pairs=(), progress=None, using=DEFAUL
 # --- jobs ------------------------------------------------------------------------------------------------------
 
 
-class StepRecorder(RowWriter):
-    """Writes a recomputation's steps to its row while its transaction is open, so the coordinator's page
-    sees the progress bar move."""
-
-    def __init__(self, recomputation_id, using=DEFAULT_DB_ALIAS):
-        super().__init__(CostRecomputation, recomputation_id, using)
-
-    def __call__(self, done, total):
-        self.update(steps_done=done, steps_total=total)
+def _compute(job, progress, using):
+    parameters = current_parameters()
+    pairs = [tuple(pair) for pair in job.scope]
+    return parameters, recompute(job.kind, pairs, progress=progress, using=using, parameters=parameters)
 
 
-def _covered_by_later_full(job):
-    """True when a full recomputation that started (holding the lock) after `job` was requested has finished:
-    it read every change `job` was requested for."""
-    return (
-        CostRecomputation.objects.filter(
-            kind=RecomputationKind.FULL, status=RecomputationStatus.DONE, started_at__gte=job.created_at
-        )
-        .exclude(pk=job.pk)
-        .exists()
-    )
+jobs = Recomputations(CostRecomputation, "services.tasks.recompute_costs", lock=_lock, compute=_compute)
 
 
 def run_recomputation(recomputation_id, using=DEFAULT_DB_ALIAS):
-    """The Celery task's body: run one requested recomputation. Errors propagate (the task retries); the old
-    figures stay, because the transaction rolls back."""
-    job = CostRecomputation.objects.get(pk=recomputation_id)
-    if job.is_finished:
-        return job
-    CostRecomputation.objects.filter(pk=job.pk).update(
-        status=RecomputationStatus.RUNNING, attempts=F("attempts") + 1, error=""
-    )
-    recorder = StepRecorder(job.pk, using)
-    connection = connections[using]
-    try:
-        with transaction.atomic(using=using):
-            _lock(connection)
-            started_at = timezone.now()
-            if _covered_by_later_full(job):
-                CostRecomputation.objects.filter(pk=job.pk).update(
-                    status=RecomputationStatus.SKIPPED, started_at=started_at, finished_at=timezone.now()
-                )
-                job.refresh_from_db()
-                return job
-            parameters = current_parameters()
-            pairs = [tuple(pair) for pair in job.scope]
-            outcome = recompute(job.kind, pairs, progress=recorder, using=using, parameters=parameters)
-            CostRecomputation.objects.filter(pk=job.pk).update(
-                status=RecomputationStatus.DONE,
-                started_at=started_at,
-                finished_at=timezone.now(),
-                parameters=parameters,
-                rows_written=outcome.rows_written,
-                steps_done=F("steps_total"),
-            )
-    finally:
-        recorder.close()
-    job.refresh_from_db()
-    return job
-
-
-def _enqueue(job):
-    from .tasks import recompute_costs
-
-    def send():
-        result = recompute_costs.delay(job.pk)
-        CostRecomputation.objects.filter(pk=job.pk, task_id="").update(task_id=result.id or "")
-
-    transaction.on_commit(send, robust=True)
-    return job
+    """The Celery task's body: run one requested recomputation (config/recomputation.py)."""
+    return jobs.run(recomputation_id, using)
 
 
 def request_full(user=None, reason=""):
     """Queue a full recomputation; it is sent to the worker when the current transaction commits."""
-    job = CostRecomputation.objects.create(
-        kind=RecomputationKind.FULL, requested_by=user if user and user.is_authenticated else None, reason=reason[:200]
-    )
-    return _enqueue(job)
+    return jobs.request_full(user, reason)
 
 
 def _queue_incremental(pairs):
-    if not pairs:
-        return
-    job = CostRecomputation.objects.create(
-        kind=RecomputationKind.INCREMENTAL, scope=sorted([list(pair) for pair in pairs]), reason="figures changed"
-    )
-    _enqueue(job)
+    if pairs:
+        jobs.request_incremental(sorted([list(pair) for pair in pairs]), reason="figures changed")
 
 
 pending_changes = CommitBatch(empty=set, flush=_queue_incremental)

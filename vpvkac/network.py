@@ -34,13 +34,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from config.oncommit import CommitBatch
-from config.progress import RowWriter
+from config.recomputation import Recomputations
 from institutions.models import DevelopmentTier, Municipality
-from services.models import RecomputationKind, RecomputationStatus
+from config.recomputation import RecomputationKind
 
 from .centres import serving_centre_ids
 from .models import (
@@ -1030,85 +1030,30 @@ def recompute(kind=RecomputationKind.FULL, scope=(), progress=None, using=DEFAUL
 # --- jobs ---------------------------------------------------------------------------------------------------------
 
 
-class StepRecorder(RowWriter):
-    def __init__(self, recomputation_id, using=DEFAULT_DB_ALIAS):
-        super().__init__(NetworkRecomputation, recomputation_id, using)
+def _compute(job, progress, using):
+    parameters = current_parameters()
+    return parameters, recompute(job.kind, job.scope, progress=progress, using=using, parameters=parameters)
 
-    def __call__(self, done, total):
-        self.update(steps_done=done, steps_total=total)
+
+jobs = Recomputations(NetworkRecomputation, "vpvkac.tasks.recompute_network", lock=_lock, compute=_compute)
 
 
 def run_recomputation(recomputation_id, using=DEFAULT_DB_ALIAS):
-    """The Celery task's body: run one requested recomputation. Errors propagate (the task retries); the old
-    results stay, because the transaction rolls back."""
-    job = NetworkRecomputation.objects.get(pk=recomputation_id)
-    if job.is_finished:
-        return job
-    NetworkRecomputation.objects.filter(pk=job.pk).update(
-        status=RecomputationStatus.RUNNING, attempts=F("attempts") + 1, error=""
-    )
-    recorder = StepRecorder(job.pk, using)
-    try:
-        with transaction.atomic(using=using):
-            _lock(connections[using])
-            started_at = timezone.now()
-            covered = (
-                NetworkRecomputation.objects.filter(
-                    kind=RecomputationKind.FULL, status=RecomputationStatus.DONE, started_at__gte=job.created_at
-                )
-                .exclude(pk=job.pk)
-                .exists()
-            )
-            if covered:
-                NetworkRecomputation.objects.filter(pk=job.pk).update(
-                    status=RecomputationStatus.SKIPPED, started_at=started_at, finished_at=timezone.now()
-                )
-            else:
-                parameters = current_parameters()
-                outcome = recompute(job.kind, job.scope, progress=recorder, using=using, parameters=parameters)
-                NetworkRecomputation.objects.filter(pk=job.pk).update(
-                    status=RecomputationStatus.DONE,
-                    started_at=started_at,
-                    finished_at=timezone.now(),
-                    parameters=parameters,
-                    rows_written=outcome.rows_written,
-                    steps_done=F("steps_total"),
-                )
-    finally:
-        recorder.close()
-    job.refresh_from_db()
-    return job
-
-
-def _enqueue(job):
-    from .tasks import recompute_network
-
-    def send():
-        result = recompute_network.delay(job.pk)
-        NetworkRecomputation.objects.filter(pk=job.pk, task_id="").update(task_id=result.id or "")
-
-    transaction.on_commit(send, robust=True)
-    return job
+    """The Celery task's body: run one requested recomputation (config/recomputation.py)."""
+    return jobs.run(recomputation_id, using)
 
 
 def request_full(user=None, reason=""):
     """Queue a full recomputation; it is sent to the worker when the current transaction commits."""
-    job = NetworkRecomputation.objects.create(
-        kind=RecomputationKind.FULL, requested_by=user if user and user.is_authenticated else None, reason=reason[:200]
-    )
-    return _enqueue(job)
+    return jobs.request_full(user, reason)
 
 
 def _queue_recomputation(state):
     if state["full"]:
         request_full(reason="network changed")
         return
-    if not state["pairs"]:
-        return
-    job = NetworkRecomputation.objects.create(
-        kind=RecomputationKind.INCREMENTAL, scope=sorted([list(p) for p in state["pairs"]]), reason="figures changed"
-    )
-    _enqueue(job)
+    if state["pairs"]:
+        jobs.request_incremental(sorted([list(p) for p in state["pairs"]]), reason="figures changed")
 
 
 pending_changes = CommitBatch(empty=lambda: {"pairs": set(), "full": False}, flush=_queue_recomputation)

@@ -1,31 +1,15 @@
 from celery import shared_task
-from django.utils import timezone
 
-RETRY_DELAYS = (10, 60, 300)  # seconds before the 1st, 2nd and 3rd retry of a failed recomputation
+from config.recomputation import RETRY_DELAYS
 
 
 @shared_task(bind=True, name="vpvkac.tasks.recompute_network", max_retries=len(RETRY_DELAYS))
 def recompute_network(self, recomputation_id):
     """Run one requested network recomputation. A failure leaves the old results (its transaction rolls back),
     is shown on the job with its error, and is retried; after the last retry the job is marked failed."""
-    from services.models import RecomputationStatus
+    from .network import jobs
 
-    from .models import NetworkRecomputation
-    from .network import run_recomputation
-
-    try:
-        return str(run_recomputation(recomputation_id).status)
-    except Exception as error:
-        retries = self.request.retries or 0
-        final = retries >= len(RETRY_DELAYS)
-        NetworkRecomputation.objects.filter(pk=recomputation_id).update(
-            status=RecomputationStatus.FAILED if final else RecomputationStatus.RETRYING,
-            error=f"{type(error).__name__}: {error}"[:4000],
-            finished_at=timezone.now() if final else None,
-        )
-        if final:
-            raise
-        raise self.retry(exc=error, countdown=RETRY_DELAYS[retries])
+    return jobs.run_with_retries(self, recomputation_id)
 
 
 @shared_task(name="vpvkac.tasks.recompute_network_nightly")

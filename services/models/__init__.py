@@ -1,3 +1,5 @@
+from config.recomputation import RecomputationKind, RecomputationStatus  # noqa: F401
+
 from .catalogue import (
     Channel,
     ChannelCode,
@@ -23,8 +25,6 @@ from .costing import (  # noqa: F401
     CostParameters,
     CostRecomputation,
     MissingReason,
-    RecomputationKind,
-    RecomputationStatus,
 )
 from .imports import BulkImport, ImportKind, ImportStatus  # noqa: F401
 

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.recomputation import RecomputationJob
+
 from .catalogue import CostUnitClass
 
 
@@ -249,29 +251,10 @@ class CostFigure(models.Model):
         return f"{self.service_id}/{self.provider_id}/{self.year}/{self.channel_id or '*'}"
 
 
-class RecomputationKind(models.TextChoices):
-    FULL = "full", _("Full")
-    INCREMENTAL = "incremental", _("Incremental")
-
-
-class RecomputationStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    SKIPPED = "skipped", _("Skipped: a later recomputation covered it")
-    RETRYING = "retrying", _("Failed, will be retried")
-    FAILED = "failed", _("Failed")
-
-
-class CostRecomputation(models.Model):
+class CostRecomputation(RecomputationJob):
     """One recomputation of the cost figures: in full, or of the providers and years whose figures changed."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=RecomputationKind.choices)
     scope = models.JSONField(_("providers and years"), default=list, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=RecomputationStatus.choices, default=RecomputationStatus.QUEUED
-    )
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
     parameters = models.ForeignKey(
         CostParameters,
         on_delete=models.PROTECT,
@@ -280,41 +263,9 @@ class CostRecomputation(models.Model):
         related_name="+",
         verbose_name=_("parameters"),
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    steps_done = models.PositiveIntegerField(_("steps done"), default=0)
-    steps_total = models.PositiveIntegerField(_("steps"), default=0)
     rows_written = models.PositiveIntegerField(_("figures written"), default=0)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    error = models.TextField(_("error"), blank=True)
-    task_id = models.CharField(_("job identifier"), max_length=255, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(RecomputationJob.Meta):
         verbose_name = _("cost recomputation")
         verbose_name_plural = _("cost recomputations")
         indexes = [models.Index(fields=["kind", "status", "-finished_at"], name="cost_recomp_kind_status")]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
-
-    @property
-    def is_finished(self):
-        return self.status in (RecomputationStatus.DONE, RecomputationStatus.SKIPPED, RecomputationStatus.FAILED)
-
-    @property
-    def percent(self):
-        if self.status in (RecomputationStatus.DONE, RecomputationStatus.SKIPPED):
-            return 100
-        if not self.steps_total:
-            return 0
-        return min(100, round(100 * self.steps_done / self.steps_total))

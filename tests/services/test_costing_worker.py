@@ -16,8 +16,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection, connections, transaction
 
+from config import recomputation
 from config.celery import app as celery_app
-from services import costing, tasks
+from services import costing
 from services.models import (
     CostFigure,
     CostRecomputation,
@@ -219,7 +220,7 @@ def test_a_job_waits_for_the_recomputation_lock_and_readers_see_the_old_figures(
 def paused_between_years(monkeypatch):
     """Hold the worker after it has rewritten the first year, inside the recomputation's transaction."""
     reached, release = threading.Event(), threading.Event()
-    record = costing.StepRecorder.__call__
+    record = recomputation.StepRecorder.__call__
 
     def pausing_record(self, done, total):
         record(self, done, total)
@@ -227,7 +228,7 @@ def paused_between_years(monkeypatch):
             reached.set()
             release.wait(timeout=TIMEOUT)
 
-    monkeypatch.setattr(costing.StepRecorder, "__call__", pausing_record)
+    monkeypatch.setattr(recomputation.StepRecorder, "__call__", pausing_record)
     return reached, release
 
 
@@ -327,7 +328,7 @@ def stored_figures_refused():
 def test_a_failed_job_keeps_the_old_figures_shows_its_error_and_succeeds_on_retry(
     needs_postgres, costed, worker, monkeypatch
 ):
-    monkeypatch.setattr(tasks, "RETRY_DELAYS", (2, 2, 2))  # the worker runs in this process
+    monkeypatch.setattr(recomputation, "RETRY_DELAYS", (2, 2, 2))  # the worker runs in this process
     old = snapshot()
     triple_costs()
     with stored_figures_refused() as drop_trigger:
@@ -349,14 +350,14 @@ def test_a_failed_job_keeps_the_old_figures_shows_its_error_and_succeeds_on_retr
 def test_a_job_failing_every_retry_ends_failed_with_its_error_and_the_old_figures(
     needs_postgres, costed, worker, monkeypatch
 ):
-    monkeypatch.setattr(tasks, "RETRY_DELAYS", (0.1, 0.1, 0.1))
+    monkeypatch.setattr(recomputation, "RETRY_DELAYS", (0.1, 0.1, 0.1))
     old = snapshot()
     triple_costs()
     with stored_figures_refused():
         job = finished(costing.request_full(reason="fails always"))
 
     # one attempt and three retries, all refused
-    assert (job.status, job.attempts) == (RecomputationStatus.FAILED, 1 + len(tasks.RETRY_DELAYS))
+    assert (job.status, job.attempts) == (RecomputationStatus.FAILED, 1 + len(recomputation.RETRY_DELAYS))
     assert "stored cost figures refused by the test" in job.error
     assert job.finished_at is not None
     assert snapshot() == old

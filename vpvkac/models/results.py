@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import DevelopmentTier
-from services.models import RecomputationKind, RecomputationStatus
+from config.recomputation import RecomputationJob
 
 from .registry import Weekday
 
@@ -288,16 +288,11 @@ class CentreHourlyFigure(models.Model):
         ]
 
 
-class NetworkRecomputation(models.Model):
+class NetworkRecomputation(RecomputationJob):
     """One recomputation of the network results: in full, or of the (municipality, period) pairs whose figures
     or grants changed."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=RecomputationKind.choices)
     scope = models.JSONField(_("municipalities and periods"), default=list, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=RecomputationStatus.choices, default=RecomputationStatus.QUEUED
-    )
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
     parameters = models.ForeignKey(
         NetworkParameters,
         on_delete=models.PROTECT,
@@ -306,32 +301,7 @@ class NetworkRecomputation(models.Model):
         related_name="+",
         verbose_name=_("parameters"),
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    steps_done = models.PositiveIntegerField(_("steps done"), default=0)
-    steps_total = models.PositiveIntegerField(_("steps"), default=0)
-    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    error = models.TextField(_("error"), blank=True)
-    task_id = models.CharField(_("job identifier"), max_length=255, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(RecomputationJob.Meta):
         verbose_name = _("network recomputation")
         verbose_name_plural = _("network recomputations")
-
-    def __str__(self):
-        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
-
-    @property
-    def is_finished(self):
-        return self.status in (RecomputationStatus.DONE, RecomputationStatus.SKIPPED, RecomputationStatus.FAILED)
