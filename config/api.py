@@ -1,11 +1,14 @@
 """Pieces of the REST API shared by every app: throttling, the token endpoint and the health check."""
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -38,6 +41,28 @@ class RequestLanguageMixin:
 )
 class ObtainTokenView(RequestLanguageMixin, ObtainAuthToken):
     throttle_classes = API_THROTTLES
+
+
+class RevokeTokenView(RequestLanguageMixin, APIView):
+    """Revoke the token the request was made with: a system that is retired, or suspects its token has leaked,
+    ends it here. Logging in again with the password gives a new one. The coordinator revokes any user's token in
+    the admin (Tokens), and a deactivated user's token stops working at once."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = API_THROTTLES
+
+    @extend_schema(
+        tags=["Authentication"],
+        summary="Revoke the token of this request",
+        description="Deletes the token sent in `Authorization: Token <token>`; every later request with it gets 401.",
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request):
+        if isinstance(request.auth, Token):
+            request.auth.delete()
+            return Response(status=204)
+        raise ValidationError(_("Only a request made with an API token can revoke it."))
 
 
 class PingView(APIView):

@@ -34,4 +34,8 @@ app.conf.beat_schedule = {
         "task": "workplans.tasks.send_workplan_reminders",
         "schedule": crontab(hour=8, minute=15),
     },
+    "send-service-review-reminders-daily": {
+        "task": "transformation.tasks.send_review_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
 }

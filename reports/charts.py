@@ -180,7 +180,9 @@ def _describe(labels, series, formatter):
     if len(series) == 1:
         return "; ".join(f"{label}: {formatter(value)}" for label, value in zip(labels, series[0].values)) + "."
     return " ".join(
-        f"{item.label} — " + "; ".join(f"{label}: {formatter(value)}" for label, value in zip(labels, item.values)) + "."
+        f"{item.label} — "
+        + "; ".join(f"{label}: {formatter(value)}" for label, value in zip(labels, item.values))
+        + "."
         for item in series
     )
 
@@ -286,16 +288,20 @@ def bar_chart(
             )
         else:
             width = 0
-        body.append(_text(left + width + 6, y + BAR_HEIGHT / 2 + 4.5, formatter(value), weight=600, css_class="chart__value"))
+        body.append(
+            _text(left + width + 6, y + BAR_HEIGHT / 2 + 4.5, formatter(value), weight=600, css_class="chart__value")
+        )
     height = bottom + 24
     description = description or _describe(labels, [Series(columns[1], values)], formatter)
-    return Chart(chart_id, "bar", title, description, _svg(chart_id, title, description, WIDTH, height, body), columns, rows)
+    return Chart(
+        chart_id, "bar", title, description, _svg(chart_id, title, description, WIDTH, height, body), columns, rows
+    )
 
 
 def grouped_bar_chart(title, labels, series, *, category_label=None, formatter=None, max_value=None, chart_id=None):
     """Horizontal bars in groups: one group per label, one bar per series in the series' colour, each with its
     value written after it, and a legend. Built from reports/py's parts, with the same accessible figure
-    and data table as its """
+    and data table as its"""
     formatter = formatter or number_formatter(1)
     labels, series = list(labels), list(series)
     chart_id = chart_id or _chart_id("grouped", title, labels, [(s.label, list(s.values)) for s in series])
@@ -397,10 +403,16 @@ def stacked_bar_chart(
             )
             text = formatter(value)
             if width > len(text) * CHAR_WIDTH + 8:
-                body.append(_text(x + width / 2, y + BAR_HEIGHT / 2 + 4.5, text, anchor="middle", fill="#fff", size=FONT_SIZE - 1))
+                body.append(
+                    _text(
+                        x + width / 2, y + BAR_HEIGHT / 2 + 4.5, text, anchor="middle", fill="#fff", size=FONT_SIZE - 1
+                    )
+                )
             x += width
         if show_total:
-            body.append(_text(x + 6, y + BAR_HEIGHT / 2 + 4.5, formatter(totals[index]), weight=600, css_class="chart__value"))
+            body.append(
+                _text(x + 6, y + BAR_HEIGHT / 2 + 4.5, formatter(totals[index]), weight=600, css_class="chart__value")
+            )
     height = bottom + 24
     description = description or _describe(labels, series, formatter)
     return Chart(
@@ -482,7 +494,9 @@ def line_chart(
             if value is None:
                 continue
             x, y = x_of(index), y_of(value)
-            body.append(_marker(x, y, series_index, colour, tooltip=f"{item.label}, {labels[index]}: {formatter(value)}"))
+            body.append(
+                _marker(x, y, series_index, colour, tooltip=f"{item.label}, {labels[index]}: {formatter(value)}")
+            )
             if write_values:
                 # First series above its points, the next below, so two close lines keep their labels apart; a
                 # label that would fall on the axis goes above, and one that would cover another is left out (the
@@ -492,8 +506,12 @@ def line_chart(
                 if all(abs(label_y - other) >= FONT_SIZE for other in taken):
                     taken.append(label_y)
                     body.append(
-                        _text(x, label_y, formatter(value), anchor="middle", size=FONT_SIZE - 1, css_class="chart__value")
+                        _text(
+                            x, label_y, formatter(value), anchor="middle", size=FONT_SIZE - 1, css_class="chart__value"
+                        )
                     )
     height = bottom + 30
     description = description or _describe(labels, series, formatter)
-    return Chart(chart_id, "line", title, description, _svg(chart_id, title, description, WIDTH, height, body), columns, rows)
+    return Chart(
+        chart_id, "line", title, description, _svg(chart_id, title, description, WIDTH, height, body), columns, rows
+    )

@@ -72,6 +72,34 @@ def test_token_endpoint_gives_a_token_that_authenticates(two_institutions, edito
     assert client.get(INSTITUTIONS).status_code == 200
 
 
+def test_a_revoked_token_authenticates_no_more_and_a_new_log_in_gives_a_new_one(two_institutions, editor_of_a):
+    token = APIClient().post("/api/v1/auth/token/", {"username": editor_of_a.username, "password": PASSWORD})
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    assert client.post("/api/v1/auth/token/revoke/").status_code == 204
+    assert client.get(INSTITUTIONS).status_code == 401
+    assert client.post("/api/v1/auth/token/revoke/").status_code == 401
+    again = APIClient().post("/api/v1/auth/token/", {"username": editor_of_a.username, "password": PASSWORD})
+    assert again.json()["token"] != token.json()["token"]
+
+
+def test_a_session_without_a_token_has_none_to_revoke(editor_of_a):
+    client = APIClient()
+    client.force_login(editor_of_a)
+    response = client.post("/api/v1/auth/token/revoke/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json() == ["Only a request made with an API token can revoke it."]
+
+
+def test_a_deactivated_users_token_stops_working(two_institutions, editor_of_a):
+    token = APIClient().post("/api/v1/auth/token/", {"username": editor_of_a.username, "password": PASSWORD})
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    editor_of_a.is_active = False
+    editor_of_a.save()
+    assert client.get(INSTITUTIONS).status_code == 401
+
+
 def test_token_endpoint_refuses_a_wrong_password(editor_of_a):
     response = APIClient().post("/api/v1/auth/token/", {"username": editor_of_a.username, "password": "wrong-password"})
     assert response.status_code == 400
@@ -311,9 +339,11 @@ def test_pagination(coordinator_client):
     last = coordinator_client.get(f"{INSTITUTIONS}?page_size=3&page=3").json()
     assert len(last["results"]) == 1  # 7 = 3 + 3 + 1
     assert last["next"] is None
-    seen = ids(coordinator_client.get(f"{INSTITUTIONS}?page_size=3&page=1")) | ids(
-        coordinator_client.get(f"{INSTITUTIONS}?page_size=3&page=2")
-    ) | {row["id"] for row in last["results"]}
+    seen = (
+        ids(coordinator_client.get(f"{INSTITUTIONS}?page_size=3&page=1"))
+        | ids(coordinator_client.get(f"{INSTITUTIONS}?page_size=3&page=2"))
+        | {row["id"] for row in last["results"]}
+    )
     assert len(seen) == 7
     assert coordinator_client.get(f"{INSTITUTIONS}?page=9").status_code == 404
 

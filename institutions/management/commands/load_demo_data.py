@@ -5,6 +5,7 @@ from assessments.demo_data import load_assessment_demo
 from institutions.demo_data import demo_logins, load_demo_data
 from services import costing
 from services.demo_data import load_catalogue_demo
+from transformation.demo_data import load_transformation_demo
 from vpvkac.demo_data import load_vpvkac_demo, operator_centre
 from workplans.demo_data import load_workplans_demo
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
             summary.update(load_workplans_demo())
             summary.update(load_vpvkac_demo())
             summary["cost figures computed"] = costing.recompute().rows_written
+            # After the cost figures: the demo projects' measurements are pre-filled from them.
+            summary.update(load_transformation_demo())
             self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))
             return
         with translation.override("en"):

@@ -4,6 +4,7 @@ from institutions.reference_data import load_reference_data
 from institutions.resources import ImportRejected
 from assessments.methodologies import load_methodologies
 from services.reference_data import load_channels
+from transformation.reference_data import load_transformation
 from vpvkac.reference_data import load_vpvkac_history
 from workplans.reference_data import load_workplans
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
             summary["work plans"] = load_workplans()
             for part, counts in load_vpvkac_history().items():
                 summary[f"VPVKAC 2017–2018: {part}"] = counts
+            for part, counts in load_transformation().items():
+                summary[f"transformation: {part}"] = counts
         except ImportRejected as rejected:
             raise CommandError("Reference data rejected, nothing saved:\n  " + "\n  ".join(rejected.errors)) from None
         for part, counts in summary.items():
