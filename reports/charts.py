@@ -129,18 +129,26 @@ def _text(x, y, content, anchor="start", fill=INK, size=FONT_SIZE, weight=None, 
     )
 
 
-def nice_scale(maximum, ticks=5):
-    """A round axis maximum at or above `maximum` and its tick step (1, 2, 2.5 or 5 × a power of ten)."""
+def nice_scale(maximum, ticks=5, whole=False):
+    """A round axis maximum at or above `maximum` and its tick step (1, 2, 2.5 or 5 × a power of ten). With
+    `whole` (counts) the step is at least 1, so no two ticks of a small count read alike once rounded."""
     if maximum is None or maximum <= 0:
-        return 1.0, 0.2
+        return (1.0, 1.0) if whole else (1.0, 0.2)
     rough = maximum / ticks
     magnitude = 10 ** math.floor(math.log10(rough))
     for multiple in (1, 2, 2.5, 5, 10):
         step = multiple * magnitude
-        if step >= rough:
+        if step >= rough and not (whole and step != int(step)):
             break
+    if whole:
+        step = max(step, 1)
     top = step * math.ceil(maximum / step - 1e-9)
     return top, step
+
+
+def _whole(values):
+    """True when every value is a whole number: the axis of counts then has whole-number ticks."""
+    return all(float(value).is_integer() for value in values if value is not None)
 
 
 def _check_values(values):
@@ -274,7 +282,7 @@ def bar_chart(
     right = WIDTH - value_room
     top = 4
     bottom = top + len(labels) * (BAR_HEIGHT + BAR_GAP)
-    scale_top, step = nice_scale(max(max_value or 0, max(value or 0 for value in values)))
+    scale_top, step = nice_scale(max(max_value or 0, max(value or 0 for value in values)), whole=_whole(values))
 
     body = _horizontal_axis(left, right, top, bottom, scale_top, step, axis_formatter)
     for index, (label, value) in enumerate(zip(labels, values)):
@@ -319,7 +327,7 @@ def grouped_bar_chart(title, labels, series, *, category_label=None, formatter=N
     top = legend_height + 8
     group_height = len(series) * bar + gap
     bottom = top + len(labels) * group_height
-    scale_top, step = nice_scale(max(max_value or 0, max(present)))
+    scale_top, step = nice_scale(max(max_value or 0, max(present)), whole=_whole(present))
 
     body = legend + _horizontal_axis(left, right, top, bottom, scale_top, step, formatter)
     for index, label in enumerate(labels):
@@ -384,7 +392,7 @@ def stacked_bar_chart(
     right = WIDTH - (12 + max(len(formatter(total)) for total in totals) * CHAR_WIDTH)
     top = legend_height + 8
     bottom = top + len(labels) * (BAR_HEIGHT + BAR_GAP)
-    scale_top, step = nice_scale(max(totals))
+    scale_top, step = nice_scale(max(totals), whole=_whole(totals))
 
     body = legend + _horizontal_axis(left, right, top, bottom, scale_top, step, formatter)
     for index, label in enumerate(labels):
@@ -450,7 +458,7 @@ def line_chart(
         return _empty_chart("line", chart_id, title, columns, rows)
 
     legend, legend_height = _legend(series, 0, "line") if len(series) > 1 else ([], 0)
-    scale_top, step = nice_scale(max(max_value or 0, max(present)))
+    scale_top, step = nice_scale(max(max_value or 0, max(present)), whole=_whole(present))
     tick_chars = max(len(axis_formatter(step * tick)) for tick in range(int(round(scale_top / step)) + 1))
     left = 14 + tick_chars * CHAR_WIDTH
     right = WIDTH - 24

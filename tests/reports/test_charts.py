@@ -9,6 +9,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from reports.charts import (
+    MUTED_INK,
     PALETTE,
     Series,
     bar_chart,
@@ -214,3 +215,24 @@ def test_number_filters():
         Context({"share": 0.8, "score": 66.666, "none": None})
     )
     assert html == "80.0 % 80 % 66.7 —"
+
+
+
+def test_a_small_count_gets_whole_number_ticks_that_never_repeat():
+    # Counts up to 1: a step of 0.2 would label the ticks 0, 0, 0, 1, 1, 1 once rounded; whole steps give 0 and 1.
+    assert nice_scale(1, whole=True) == (1, 1)
+    assert nice_scale(3, whole=True) == (3, 1)
+    # 12 / 5 ticks = 2.4: 2.5 is no whole step, so 5, and the top is 15
+    assert nice_scale(12, whole=True) == (15, 5)
+    chart = bar_chart("Obligations overdue", ["A", "B"], [1, 0], formatter=number_formatter(0))
+    root = ET.fromstring(str(chart.svg))
+    ticks = [
+        element.text
+        for element in root.iter("{http://www.w3.org/2000/svg}text")
+        if element.get("text-anchor") == "middle" and element.get("fill") == MUTED_INK
+    ]
+    assert ticks == ["0", "1"]
+
+
+def test_amounts_with_fractions_keep_fine_steps():
+    assert nice_scale(1) == (1.0, 0.2)
