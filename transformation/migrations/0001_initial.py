@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("institutions", "0001_initial"),
-        ("services", "0007_bulk_import_created_ids"),
+        ("services", "0006_cost_figure_derived_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
