@@ -1,24 +1,38 @@
-"""The bulk path for large files of yearly service figures (100,000 rows and more).
+"""The bulk path for large files of yearly service figures (a million rows and more).
 
-`import_figures_csv(path, user, progress=callback)` reads a CSV (or .xlsx) file once, as a stream, and works in
-two passes — the first over the file, the second over the rows the first one staged:
+`import_figures_csv(path, user, progress=callback)` checks a CSV (or .xlsx) file and writes its figures, all or
+nothing, in one transaction. A row is accepted for the same reasons as in the admin import, the web form and the
+API (`RowChecker`: the cells typed, the keys looked up — service catalogue identifier, provider short name,
+channel code —, the provider one the user may edit, and `services.validation.figure_errors`). Every problem is
+written to the error report as (row, column, value, reason); any error rolls the transaction back.
 
-1. Check. Every row is typed, its keys are looked up (service catalogue identifier, provider short name,
-   channel code), the provider must be one the user may edit, and the row goes through
-   `services.validation.figure_errors` — the rules of the admin import, the web form and the API. Each
-   problem is written to the error report as (row, column, value, reason). Clean rows are staged in a
-   temporary table (PostgreSQL `COPY`), where duplicate natural keys inside the file are found by SQL, so
-   that no per-row data stays in memory. Any error: the transaction is rolled back and nothing is written.
-2. Write, only for a clean file, in batches of staged rows: one `INSERT … ON CONFLICT (natural key) DO
-   UPDATE … WHERE the values differ` per batch. Unchanged figures are neither written nor counted as
-   changed, so sending the same file twice changes nothing. Created and changed figures get their
-   simple_history rows in the same statement (history user: the uploader; change reason: the import).
+On PostgreSQL the file goes the fast way when it can:
 
-Everything happens in one transaction: all or nothing. Memory holds one batch, the lookup dictionaries and
-the ServiceFacts of the catalogue, whatever the size of the file (`bench import` measures it). Staging in the
-database, rather than reading the file a second time, saves parsing and checking every row twice. SQLite
-(laptops, the test suite) stages the same way and writes each batch with `bulk_create_with_history` /
-`bulk_update_with_history`.
+1. Stage. A CSV is sent as it is to `COPY` into a temporary table, an .xlsx sheet's rows cell by cell
+   (PostgreSQL reads the numbers). A file COPY cannot read so (a blank line, a row of another length, a cell
+   that is not a number where one is due, bytes that are not UTF-8) is read row by row and checked in Python
+   instead, as on SQLite, staging only its clean rows.
+2. Check (`resolve_sql`). One query resolves every staged row — keys to ids, the stored figure of the same
+   natural key, whether its values differ — and tells whether the row breaks a rule (`RULES_SQL`: the rules of
+   `RowChecker` and `figure_errors` written in SQL). Python then checks the rows SQL flagged, to name their
+   errors in the rules' own words; a flagged row that Python finds clean (a cell with spaces around it, a
+   period type in capitals) sends the whole file the row-by-row way. Two rows of the file for the same figure
+   are reported by SQL.
+3. Write, in batches of row numbers: changed figures updated, each with a history row (type "~", by the
+   uploader, the import as change reason); new figures inserted. The figures table is locked against other
+   writers from step 2 on, so no other session adds a figure in between. A load that writes at least as many
+   rows as the table holds sets the table's foreign keys, unique constraint and secondary indexes aside and
+   builds them again at the end (`config.bulk.LargeLoad`); otherwise the database maintains them row by row.
+
+A re-sent file changes nothing that is already stored: unchanged figures are neither written nor counted as
+changed. The audit trail: the BulkImport row (who, when, the file itself, the counts) and the ids of the figures
+it created (first_created_id…last_created_id, contiguous because of the lock) stand for one history row per
+created figure, which at a million rows would cost more than the rest of the import; each changed figure gets its
+history row. After a file that wrote something, one incremental cost recomputation is queued for the (provider,
+year) pairs it touched.
+
+On SQLite (laptops, the test suite) rows are checked in Python, staged, and written through the ORM with the
+same audit trail.
 
 Columns (header row, names as below, in any order; other columns are ignored):
 service, provider, year, period_type, period_number, channel, started, completed, consultations,
@@ -26,27 +40,43 @@ client_minutes, satisfaction_responses, satisfaction_mean, rating_scale_min, rat
 """
 
 import csv
-import io
 import logging
-import tempfile
-import time
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from operator import itemgetter
-from pathlib import Path
 
-from django.core.files import File
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
-from config.progress import RowWriter
+from config.bulk import (
+    FIRST_ERRORS_KEPT,
+    UNIQUE_VIOLATION,
+    ImportResult,
+    ImportStatus,
+    LargeLoad,
+    ProgressRecorder as JobRecorder,
+    Staging,
+    check_rows,
+    copyable_csv,
+    count_rows,
+    is_xlsx,
+    first_report_rows,
+    history_insert,
+    is_coordinator,
+    read_rows,
+    run_import,
+    run_job,
+    sqlstate,
+    table_rows,
+    unreadable,
+    visible_jobs,
+    write_in_batches,
+)
 from institutions.models import Institution
 from institutions.scoping import editable_institutions
 
 from . import costing
-from .models import BulkImport, Channel, ImportStatus, PeriodType, Service, ServiceFigure
+from .models import BulkImport, Channel, PeriodType, Service, ServiceFigure
 from .validation import figure_errors, service_facts
 
 logger = logging.getLogger(__name__)
@@ -64,14 +94,14 @@ VALUE_FIELDS = (
 )
 COLUMNS = KEY_COLUMNS + VALUE_FIELDS
 KEY_FIELDS = ("service_id", "provider_id", "year", "period_type", "period_number", "channel_id")
-STAGED_FIELDS = KEY_FIELDS + VALUE_FIELDS  # ServiceFigure attributes, in the staging table's order
 DUPLICATE_COLUMN = ", ".join(KEY_COLUMNS)
-ERROR_REPORT_HEADER = ("row", "column", "value", "reason")
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 20_000  # staged rows per writing statement
 PROGRESS_INTERVAL = 0.5  # seconds between two progress reports inside a pass
-FIRST_ERRORS_KEPT = 20
+LARGE_LOAD_ROWS = 50_000  # the fewest rows to write for the table's indexes to be built again (LargeLoad)
+LARGE_LOAD_LOCK_TIMEOUT = "5s"  # how long a large load waits for readers of the figures table to finish
 STAGING_TABLE = "bulk_figure_staging"
+RESOLVED_TABLE = "bulk_figure_resolved"
 
 # The columns' database ranges, checked here so a value never overflows the staging table; the rules about
 # meaning (no negative counts, a rating inside its scale, ...) stay with figure_errors.
@@ -88,89 +118,7 @@ INTEGER_COLUMNS = {
     "rating_scale_max": SMALL_INTEGER_RANGE,
 }
 DECIMAL_COLUMNS = {"client_minutes": (8, 1), "satisfaction_mean": (6, 3)}  # (max_digits, decimal_places)
-
-
-@dataclass
-class ImportResult:
-    """What an import did. `rejected` files wrote nothing; their errors are in the error report."""
-
-    total_rows: int = 0
-    error_count: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    first_errors: list = field(default_factory=list)  # the first (row, column, value, reason) tuples
-
-    @property
-    def rejected(self):
-        return self.error_count > 0
-
-
-class _Rejected(Exception):
-    """Raised inside the import's transaction to roll it back."""
-
-
-# --- reading the file ----------------------------------------------------------------------------------
-
-
-def is_xlsx(path):
-    return Path(path).suffix.lower() in (".xlsx", ".xlsm")
-
-
-def count_rows(path):
-    """Data rows in the file, cheaply: the lines of a CSV minus its header (an upper bound when a quoted
-    value spans lines), or the row count an .xlsx sheet records; None when the sheet does not say."""
-    if is_xlsx(path):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            rows = workbook.worksheets[0].max_row if workbook.worksheets else 0
-        finally:
-            workbook.close()
-        return None if rows is None else max(rows - 1, 0)
-    lines = 0
-    last = b"\n"
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    if last != b"\n":
-        lines += 1  # the last line has no line break
-    return max(lines - 1, 0)
-
-
-def _csv_rows(path):
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        first_line = handle.readline()
-        handle.seek(0)
-        # A spreadsheet saved with Latvian regional settings separates values with semicolons.
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        for cells in csv.reader(handle, delimiter=delimiter):
-            yield [cell.strip() or None for cell in cells]
-
-
-def _xlsx_rows(path):
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        for cells in workbook.worksheets[0].iter_rows(values_only=True):
-            row = []
-            for cell in cells:
-                if isinstance(cell, str):
-                    cell = cell.strip() or None
-                elif isinstance(cell, float) and cell.is_integer():
-                    cell = int(cell)  # a spreadsheet stores every number as a float
-                row.append(cell)
-            yield row
-    finally:
-        workbook.close()
-
-
-def read_rows(path):
-    """The file's rows as lists of cells (None for an empty cell), the header first: one row at a time."""
-    return _xlsx_rows(path) if is_xlsx(path) else _csv_rows(path)
+TEXT_COLUMNS = ("service", "provider", "period_type", "channel")
 
 
 # --- typing and checking one row -----------------------------------------------------------------------
@@ -213,7 +161,7 @@ class RowChecker:
         self.providers = dict(Institution.objects.values_list("short_name", "pk"))
         self.channels = dict(Channel.objects.values_list("code", "pk"))
         self.facts = service_facts()
-        self.editable = None if _is_coordinator(user) else set(editable_institutions(user).values_list("pk", flat=True))
+        self.editable = None if is_coordinator(user) else set(editable_institutions(user).values_list("pk", flat=True))
 
         # The reasons are translated once, in the language active when the import starts.
         self.required = _("is required")
@@ -304,419 +252,594 @@ class RowChecker:
                 errors.setdefault(column, reason)
         return values, errors
 
-
-def _is_coordinator(user):
-    return user is not None and user.is_authenticated and user.is_active and user.is_coordinator
-
-
-# --- staging and writing ----------------------------------------------------------------------------------
-
-
-def _figure_columns():
-    meta = ServiceFigure._meta
-    return {name: meta.get_field(name.removesuffix("_id")).column for name in STAGED_FIELDS}
-
-
-class Staging:
-    """The temporary table of the clean rows of one import, on the import's connection."""
-
-    def __init__(self, connection):
-        self.connection = connection
-        self.quote = connection.ops.quote_name
-        self.columns = _figure_columns()
-        self.batch = []
-        self.rows = 0
-
-    def create(self):
-        meta = ServiceFigure._meta
-        definitions = ", ".join(
-            f"{self.quote(column)} {meta.get_field(name.removesuffix('_id')).db_type(self.connection)}"
-            for name, column in self.columns.items()
-        )
-        on_commit = " ON COMMIT DROP" if self.connection.vendor == "postgresql" else ""
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {STAGING_TABLE} (row_number integer NOT NULL, {definitions}){on_commit}"
-            )
-
-    def add(self, row_number, row):
-        """Stage one clean row: the values of STAGED_FIELDS, in that order."""
-        self.batch.append((row_number, *row))
-        if len(self.batch) >= BATCH_SIZE:
-            self.flush()
-
-    def flush(self):
-        if not self.batch:
-            return
-        names = ", ".join(["row_number", *(self.quote(column) for column in self.columns.values())])
-        with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                with cursor.copy(f"COPY {STAGING_TABLE} ({names}) FROM STDIN") as copy:
-                    for row in self.batch:
-                        copy.write_row(row)
+    def staged_row(self, values, cells):
+        """The staging table's values (COLUMNS' order) of a clean row: the keys as the file gives them, the
+        numbers typed, the decimals as plain text."""
+        row = []
+        for column in COLUMNS:
+            if column in ("service", "provider", "channel"):
+                cell = cells[self.index[column]]
+                row.append(cell if type(cell) is str else str(cell))
+            elif column in DECIMAL_COLUMNS:
+                row.append(None if values[column] is None else format(values[column], "f"))
             else:
-                placeholders = ", ".join(["%s"] * (len(self.columns) + 1))
-                cursor.executemany(f"INSERT INTO {STAGING_TABLE} ({names}) VALUES ({placeholders})", self.batch)
-        self.rows += len(self.batch)
-        self.batch = []
-
-    def finish_loading(self):
-        """Index the row numbers, which pass 2 walks in batches, and give PostgreSQL's planner statistics."""
-        self.flush()
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"CREATE INDEX {STAGING_TABLE}_row ON {STAGING_TABLE} (row_number)")
-            if self.connection.vendor == "postgresql":
-                cursor.execute(f"ANALYZE {STAGING_TABLE}")  # autovacuum never analyses a temporary table
-
-    def duplicates(self):
-        """(row, first row) of every staged row whose natural key an earlier row of the file already has."""
-        key = [self.quote(self.columns[name]) for name in KEY_FIELDS]
-        joined = " AND ".join(f"s.{column} = d.{column}" for column in key)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT s.row_number, d.first_row FROM {STAGING_TABLE} s JOIN ("
-                f"SELECT {', '.join(key)}, MIN(row_number) AS first_row FROM {STAGING_TABLE} "
-                f"GROUP BY {', '.join(key)} HAVING COUNT(*) > 1) d ON {joined} "
-                f"WHERE s.row_number > d.first_row ORDER BY s.row_number"
-            )
-            while rows := cursor.fetchmany(1000):
-                yield from rows
-
-    def row_number_bounds(self):
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT MIN(row_number), MAX(row_number) FROM {STAGING_TABLE}")
-            return cursor.fetchone()
-
-    def provider_years(self):
-        """The (provider, year) pairs of the staged rows: the cost figures to recompute after the import."""
-        provider, year = (self.quote(self.columns[name]) for name in ("provider_id", "year"))
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT {provider}, {year} FROM {STAGING_TABLE}")
-            return cursor.fetchall()
-
-    def drop(self):
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+                row.append(values[column])
+        return row
 
 
-def _distinct(connection):
-    return "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+# --- the staging table --------------------------------------------------------------------------------------
 
 
-def _postgres_upsert(connection):
-    """One statement for one batch of staged rows: upsert them, write the history rows of those created or
-    changed, and return (staged rows, created, changed). `xmax = 0` marks a row version that an INSERT made."""
+def staging_column(connection, column, decimal_comma=False):
+    """(name, SQL type) of a file column in the staging table: the keys as text, the whole numbers in their
+    figure column's type and, on PostgreSQL, the decimals as numeric (so COPY reads them); decimals that may be
+    written with a comma, and every decimal elsewhere, as text, read in SQL."""
+    if column in INTEGER_COLUMNS:
+        return column, ServiceFigure._meta.get_field(column).db_type(connection)
+    if column in DECIMAL_COLUMNS and connection.vendor == "postgresql" and not decimal_comma:
+        return column, "numeric"
+    return column, "text"
+
+
+def staging_columns(connection, header=None, decimal_comma=False):
+    """The staging table's columns: COLUMNS, or (for a file staged as it is) one column per column of the file's
+    `header`, named after the figure column it holds or extra_N when it is ignored. `decimal_comma`: the file
+    may write its decimals with a comma (a CSV separated by semicolons, a sheet's text cells)."""
+    if header is None:
+        return [staging_column(connection, column) for column in COLUMNS]
+    positions = {}
+    for index, name in enumerate(header):
+        if name is not None:
+            positions.setdefault(str(name).strip().lower(), index)
+    named = {index: column for column, index in positions.items() if column in COLUMNS}
+    return [
+        staging_column(connection, named[index], decimal_comma) if index in named else (f"extra_{index}", "text")
+        for index in range(len(header))
+    ]
+
+
+# --- resolving and checking the staged rows in SQL (PostgreSQL) -----------------------------------------------
+
+# The rules of RowChecker and services.validation.figure_errors over the typed row `t`: true when the row breaks
+# one. tests/services/test_bulk_rules.py holds the two forms together.
+RULES_SQL = """
+    t.service_id IS NULL OR t.provider_id IS NULL OR t.channel_id IS NULL OR NOT t.provides
+    OR (NOT %(everyone)s AND t.provider_id <> ALL(%(editable)s))
+    OR t.period_type NOT IN ('year', 'quarter', 'month') OR t.period_number IS NULL
+    OR CASE t.period_type
+        WHEN 'year' THEN t.period_number <> 0
+        WHEN 'quarter' THEN t.period_number NOT BETWEEN 1 AND 4
+        ELSE t.period_number NOT BETWEEN 1 AND 12 END
+    OR t.year IS NULL OR t.year NOT BETWEEN 1990 AND 2100
+    OR t.year * 12 + CASE t.period_type
+        WHEN 'year' THEN 11 WHEN 'quarter' THEN 3 * t.period_number - 1 ELSE t.period_number - 1 END
+        < t.first_month
+    OR t.year * 12 + CASE t.period_type
+        WHEN 'year' THEN 0 WHEN 'quarter' THEN 3 * t.period_number - 3 ELSE t.period_number - 1 END
+        > t.last_month
+    OR t.started < 0 OR t.completed < 0 OR t.consultations < 0 OR t.satisfaction_responses < 0
+    OR t.completed IS NULL OR t.completed > t.started
+    OR t.client_minutes < 0 OR NOT (t.client_minutes > -1e7 AND t.client_minutes < 1e7)
+    OR t.client_minutes <> round(t.client_minutes, 1)
+    OR NOT (t.satisfaction_mean > -1e3 AND t.satisfaction_mean < 1e3)
+    OR t.satisfaction_mean <> round(t.satisfaction_mean, 3)
+    OR (t.rating_scale_min IS NULL) <> (t.rating_scale_max IS NULL) OR t.rating_scale_max <= t.rating_scale_min
+    OR (t.satisfaction_mean IS NOT NULL AND t.rating_scale_min IS NULL)
+    OR t.satisfaction_mean < t.rating_scale_min OR t.satisfaction_mean > t.rating_scale_max
+    OR (t.satisfaction_mean IS NOT NULL AND coalesce(t.satisfaction_responses, 0) = 0)
+"""
+
+
+def resolve_sql(connection, staged_columns):
+    """CREATE the resolved table: one row per staged row that is not blank, with its ids, its typed values, the
+    stored figure of its natural key (figure_id), whether its values differ from that figure's (changed), and
+    whether it breaks a rule (bad). Months are counted as year * 12 + month - 1, so a period's first and last
+    month compare with the months of the service's lifetime."""
     quote = connection.ops.quote_name
-    columns = _figure_columns()
-    figure_table = quote(ServiceFigure._meta.db_table)
-    history_model = ServiceFigure.history.model
-    staged = [quote(column) for column in columns.values()]
-    key = [quote(columns[name]) for name in KEY_FIELDS]
-    values = [quote(columns[name]) for name in VALUE_FIELDS]
-    is_demo, updated_at = (quote(ServiceFigure._meta.get_field(name).column) for name in ("is_demo", "updated_at"))
-
-    tracked = {quote(f.column) for f in ServiceFigure._meta.concrete_fields}
-    history_columns, history_values = [], []
-    for history_field in history_model._meta.concrete_fields:
-        column = quote(history_field.column)
-        if history_field.name == "history_id":
-            continue
-        if column in tracked:
-            history_values.append(f"upserted.{column}")
-        elif history_field.name == "history_date":
-            history_values.append("%(now)s")
-        elif history_field.name == "history_change_reason":
-            history_values.append("%(reason)s")
-        elif history_field.name == "history_type":
-            history_values.append("CASE WHEN upserted.created THEN '+' ELSE '~' END")
-        elif history_field.name == "history_user":
-            history_values.append("%(user)s")
-        else:
-            raise ValueError(f"the bulk path does not know how to fill {history_model.__name__}.{history_field.name}")
-        history_columns.append(column)
-
-    returned = ", ".join(f"{figure_table}.{column}" for column in sorted(tracked))
+    through = Service.providers.through._meta
+    staged = ", ".join(f"s.{quote(name)}" for name, _type in staged_columns)
+    decimals = {
+        name: f"s.{name}" if sql_type == "numeric" else f"translate(s.{name}, ',', '.')::numeric"
+        for name, sql_type in staged_columns
+        if name in DECIMAL_COLUMNS
+    }
+    values = ", ".join(f"t.{name}" for name in VALUE_FIELDS)
+    stored = ", ".join(f"f.{name}" for name in VALUE_FIELDS)
     return f"""
-        WITH batch AS (
-            SELECT {", ".join(staged)} FROM {STAGING_TABLE}
-            WHERE row_number >= %(low)s AND row_number < %(high)s
-        ), upserted AS (
-            INSERT INTO {figure_table} ({", ".join(staged)}, {is_demo}, {updated_at})
-            SELECT {", ".join(staged)}, false, %(now)s FROM batch
-            ON CONFLICT ({", ".join(key)}) DO UPDATE SET
-                {", ".join(f"{column} = EXCLUDED.{column}" for column in values)},
-                {is_demo} = false, {updated_at} = EXCLUDED.{updated_at}
-            WHERE ({", ".join(f"{figure_table}.{column}" for column in values)})
-                IS DISTINCT FROM ({", ".join(f"EXCLUDED.{column}" for column in values)})
-            RETURNING {returned}, (xmax = 0) AS created
-        ), history AS (
-            INSERT INTO {quote(history_model._meta.db_table)} ({", ".join(history_columns)})
-            SELECT {", ".join(history_values)} FROM upserted
+        CREATE TEMPORARY TABLE {RESOLVED_TABLE} ON COMMIT DROP AS
+        WITH typed AS (
+            SELECT s.row_number, service.id AS service_id, provider.id AS provider_id, s.year,
+                   lower(coalesce(s.period_type, 'year')) AS period_type,
+                   coalesce(s.period_number,
+                            CASE WHEN s.period_type IS NULL OR lower(s.period_type) = 'year' THEN 0 END
+                   ) AS period_number,
+                   channel.id AS channel_id, s.started, s.completed, s.consultations,
+                   {decimals["client_minutes"]} AS client_minutes,
+                   s.satisfaction_responses,
+                   {decimals["satisfaction_mean"]} AS satisfaction_mean,
+                   s.rating_scale_min, s.rating_scale_max, service.first_month, service.last_month,
+                   offered.{quote(through.get_field("service").column)} IS NOT NULL AS provides
+            FROM {STAGING_TABLE} s
+            LEFT JOIN (
+                SELECT id, catalogue_id,
+                       (EXTRACT(YEAR FROM valid_from) * 12 + EXTRACT(MONTH FROM valid_from) - 1)::integer
+                           AS first_month,
+                       (EXTRACT(YEAR FROM valid_to) * 12 + EXTRACT(MONTH FROM valid_to) - 1)::integer AS last_month
+                FROM {quote(Service._meta.db_table)}
+            ) service ON service.catalogue_id = s.service
+            LEFT JOIN {quote(Institution._meta.db_table)} provider ON provider.short_name = s.provider
+            LEFT JOIN {quote(Channel._meta.db_table)} channel ON channel.code = s.channel
+            LEFT JOIN {quote(through.db_table)} offered
+                ON offered.{quote(through.get_field("service").column)} = service.id
+                AND offered.{quote(through.get_field("institution").column)} = provider.id
+            WHERE num_nonnulls({staged}) > 0
+            OFFSET 0  -- computes each typed value once, rather than wherever the rules name it
         )
-        SELECT (SELECT COUNT(*) FROM batch),
-               COUNT(*) FILTER (WHERE created),
-               COUNT(*) FILTER (WHERE NOT created)
-        FROM upserted
+        SELECT t.row_number, t.service_id, t.provider_id, t.year, t.period_type, t.period_number, t.channel_id,
+               {values}, f.id AS figure_id,
+               f.id IS NOT NULL AND ({stored}) IS DISTINCT FROM ({values}) AS changed,
+               ({RULES_SQL}) IS TRUE AS bad
+        FROM typed t
+        LEFT JOIN {quote(ServiceFigure._meta.db_table)} f
+            ON f.service_id = t.service_id AND f.provider_id = t.provider_id AND f.year = t.year
+            AND f.period_type = t.period_type AND f.period_number = t.period_number AND f.channel_id = t.channel_id
     """
 
 
-def _write_batch_postgres(connection, sql, low, high, now, user_id, reason):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"low": low, "high": high, "now": now, "user": user_id, "reason": reason})
-        staged, created, updated = cursor.fetchone()
-    return staged, created, updated
-
-
-def _write_batch_orm(connection, low, high, now, user, reason):
-    """The portable writer (SQLite): compare the batch with the stored figures in SQL, then create and
-    change only what differs, with their history rows."""
+def write_batch_sql(connection):
+    """One statement per batch of resolved rows: update the changed figures and write their history rows,
+    insert the new ones; returns (rows in the batch, changed, created, lowest and highest created id)."""
     quote = connection.ops.quote_name
-    columns = _figure_columns()
-    figure_table = quote(ServiceFigure._meta.db_table)
-    on_key = " AND ".join(f"f.{quote(columns[name])} = s.{quote(columns[name])}" for name in KEY_FIELDS)
-    differs = " OR ".join(
-        f"f.{quote(columns[name])} {_distinct(connection)} s.{quote(columns[name])}" for name in VALUE_FIELDS
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(f's.{quote(column)}' for column in columns.values())}, f.{quote('id')}, "
-            f"CASE WHEN f.{quote('id')} IS NULL OR {differs} THEN 1 ELSE 0 END "
-            f"FROM {STAGING_TABLE} s LEFT JOIN {figure_table} f ON {on_key} "
-            f"WHERE s.row_number >= %s AND s.row_number < %s",
-            [low, high],
+    table = quote(ServiceFigure._meta.db_table)
+    assignments = ", ".join(f"{name} = b.{name}" for name in VALUE_FIELDS)
+    inserted = ", ".join([*KEY_FIELDS, *VALUE_FIELDS])
+    in_batch = "row_number >= %(low)s AND row_number < %(high)s"
+    return f"""
+        WITH changed AS (
+            UPDATE {table} AS f SET {assignments}, is_demo = false, updated_at = %(now)s
+            FROM {RESOLVED_TABLE} b WHERE b.{in_batch} AND b.changed AND f.id = b.figure_id
+            RETURNING f.*
+        ), history AS (
+            {history_insert(connection, ServiceFigure, "changed", "'~'")}
+        ), created AS (
+            INSERT INTO {table} ({inserted}, is_demo, updated_at)
+            SELECT {inserted}, false, %(now)s FROM {RESOLVED_TABLE} WHERE {in_batch} AND figure_id IS NULL
+            RETURNING id
         )
-        rows = cursor.fetchall()
-    model_fields = {name: ServiceFigure._meta.get_field(name.removesuffix("_id")) for name in STAGED_FIELDS}
-    new, changed = [], []
-    for row in rows:
-        *staged, existing_id, differs_flag = row
-        if not differs_flag:
-            continue
-        attributes = {
-            name: model_fields[name].to_python(value) if name in DECIMAL_COLUMNS else value
-            for name, value in zip(STAGED_FIELDS, staged, strict=True)
-        }
-        figure = ServiceFigure(id=existing_id, is_demo=False, updated_at=now, **attributes)
-        (new if existing_id is None else changed).append(figure)
-    options = {"default_user": user, "default_change_reason": reason, "default_date": now}
-    if new:
-        bulk_create_with_history(new, ServiceFigure, **options)
-    if changed:
-        bulk_update_with_history(changed, ServiceFigure, fields=[*VALUE_FIELDS, "is_demo", "updated_at"], **options)
-    return len(rows), len(new), len(changed)
+        SELECT (SELECT COUNT(*) FROM {RESOLVED_TABLE} WHERE {in_batch}), (SELECT COUNT(*) FROM changed),
+               COUNT(*), MIN(id), MAX(id)
+        FROM created
+    """
 
 
-# --- the import ------------------------------------------------------------------------------------------
+def _is_data_error(error):
+    """True for PostgreSQL's data exceptions (SQLSTATE class 22): a cell COPY or a cast could not read."""
+    state = getattr(error, "sqlstate", None) or sqlstate(error)
+    return bool(state) and state.startswith("22")
 
 
-class _Throttle:
-    """Calls `progress` at most every PROGRESS_INTERVAL seconds inside a pass, and always when told to."""
+class _ReadRowByRow(Exception):
+    """The fast way cannot judge this file; it is read row by row instead."""
 
-    def __init__(self, progress):
-        self.progress = progress
-        self.last = 0.0
 
-    def __call__(self, stage, processed, total, force=False):
-        if self.progress is None:
+# --- the import ---------------------------------------------------------------------------------------------
+
+
+class FigureImport:
+    """One run of the bulk path over one file, inside the import's transaction (see the module's docstring)."""
+
+    def __init__(self, path, user, connection, result, log, throttle, change_reason):
+        self.path = path
+        self.user = user
+        self.connection = connection
+        self.result = result
+        self.log = log
+        self.throttle = throttle
+        self.change_reason = change_reason
+        self.postgres = connection.vendor == "postgresql"
+        self.staging = None
+        self.checker = None
+
+    def run(self):
+        layout = copyable_csv(self.path) if self.postgres else None
+        header = layout.header if layout is not None else self.read_header()
+        if header is None:
             return
-        now = time.monotonic()
-        if force or now - self.last >= PROGRESS_INTERVAL:
-            self.last = now
-            self.progress(stage, processed, total)
+        self.checker = RowChecker(self.user, header)
+        for column in self.checker.missing:
+            self.log.reject(1, column, "", _("the column is missing"))
+        if self.checker.missing:
+            return
+        self.throttle(ImportStatus.VALIDATING, 0, self.result.total_rows, force=True)
+        if self.postgres:
+            self.run_postgres(layout, header)
+        else:
+            self.run_portable()
+
+    def read_header(self):
+        rows = read_rows(self.path)
+        try:
+            header = next(rows, None)
+        except (UnicodeDecodeError, csv.Error) as error:
+            self.log.reject(1, "", "", unreadable(error))
+            return None
+        if header is None:
+            self.log.reject(1, "", "", _("the file is empty"))
+        return header
+
+    def check_in_python(self):
+        """Pass 1 the row-by-row way: every row checked by RowChecker, the clean ones staged; returns the number
+        of data rows."""
+        self.staging = Staging(self.connection, STAGING_TABLE, staging_columns(self.connection), batch_size=BATCH_SIZE)
+        self.staging.create()
+        checker = self.checker
+        width = checker.width
+
+        def check_row(cells):
+            if len(cells) < width:
+                cells = cells + [None] * (width - len(cells))
+            values, errors = checker.check(cells)
+            if errors:
+                return None, [(column, cells[checker.index[column]], reason) for column, reason in errors.items()]
+            return checker.staged_row(values, cells), ()
+
+        rows = read_rows(self.path)
+        try:
+            next(rows, None)  # the header, read before
+        except (UnicodeDecodeError, csv.Error) as error:
+            self.log.reject(1, "", "", unreadable(error))
+            return 0
+        return check_rows(rows, check_row, self.staging, self.log, self.throttle, self.result.total_rows)
+
+    # --- PostgreSQL ---
+
+    def run_postgres(self, layout, header):
+        with self.connection.cursor() as cursor:
+            # Compiling the checks (JIT) costs more than it saves on one pass; the joins get room in memory.
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+        resolved = False
+        if layout is not None or is_xlsx(self.path):
+            checkpoint = self.log.checkpoint()
+            try:
+                with transaction.atomic(using=self.connection.alias):
+                    if layout is not None:
+                        self.copy_file(layout)
+                    else:
+                        self.copy_rows(header)
+                    self.result.total_rows = self.resolve()
+                    self.report_flagged_rows()
+                resolved = True
+            except _ReadRowByRow:
+                self.log.rewind(checkpoint)
+            except Exception as error:
+                if not _is_data_error(error):
+                    raise
+                self.log.rewind(checkpoint)
+        if not resolved:
+            self.result.total_rows = self.check_in_python()
+            self.resolve()
+            try:
+                self.report_flagged_rows()
+            except _ReadRowByRow as error:
+                raise RuntimeError("a row RowChecker accepted breaks the rules' SQL form (RULES_SQL)") from error
+        self.throttle(ImportStatus.VALIDATING, self.result.total_rows, self.result.total_rows, force=True)
+        if self.result.rejected:
+            self.report_duplicates()
+            return
+        self.write_postgres()
+
+    def copy_file(self, layout):
+        """Stage a CSV as it is: COPY reads it."""
+        columns = staging_columns(self.connection, layout.header, decimal_comma=layout.delimiter == ";")
+        self.staging = Staging(self.connection, STAGING_TABLE, columns)
+        self.staging.create()
+        expected = self.result.total_rows
+
+        def progress(sent, size):
+            self.throttle(ImportStatus.VALIDATING, int(expected * sent / size) if size else 0, expected)
+
+        self.staging.copy_csv(self.path, layout, progress)
+
+    def copy_rows(self, header):
+        """Stage a sheet's rows as they are, cell by cell, through COPY (which reads their numbers). A row with
+        cells only beyond the header's columns is not blank for RowChecker: such a sheet is read row by row."""
+        columns = staging_columns(self.connection, header, decimal_comma=True)
+        self.staging = Staging(self.connection, STAGING_TABLE, columns, batch_size=BATCH_SIZE)
+        self.staging.create()
+        width = len(columns)
+        rows = read_rows(self.path)
+        next(rows, None)  # the header, read before
+        row_number, data_rows = 1, 0
+        for cells in rows:
+            row_number += 1
+            if all(cell is None for cell in cells):
+                continue  # a blank row
+            if all(cell is None for cell in cells[:width]):
+                raise _ReadRowByRow
+            data_rows += 1
+            self.staging.add((row_number, *cells[:width], *[None] * (width - len(cells))))
+            if not data_rows % 1000:
+                self.throttle(ImportStatus.VALIDATING, data_rows, max(self.result.total_rows, data_rows))
+        self.staging.flush()
+
+    def resolve(self):
+        """Lock the figures table against other writers, then build the resolved table; returns its rows."""
+        quote = self.connection.ops.quote_name
+        editable = self.checker.editable
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {quote(ServiceFigure._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"DROP TABLE IF EXISTS {RESOLVED_TABLE}")
+            cursor.execute(
+                resolve_sql(self.connection, self.staging.columns),
+                {"everyone": editable is None, "editable": sorted(editable or ())},
+            )
+            rows = cursor.rowcount
+        self.staging.index_row_numbers(RESOLVED_TABLE, analyze=("figure_id", "changed"))
+        return rows
+
+    def report_flagged_rows(self):
+        """Name the errors of the rows SQL flagged, in RowChecker's words. Raises _ReadRowByRow when a flagged
+        row is clean or blank once its cells are read as Python reads them."""
+        quote = self.connection.ops.quote_name
+        names = self.staging.names
+        columns = ", ".join(f"s.{quote(name)}" for name in names)
+        positions = [self.staged_position(name) for name in names]
+        width = max(self.checker.width, max(positions) + 1)
+        checker = self.checker
+        with self.connection.chunked_cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.row_number, {columns} FROM {STAGING_TABLE} s JOIN {RESOLVED_TABLE} r "
+                f"ON r.row_number = s.row_number WHERE r.bad ORDER BY s.row_number"
+            )
+            while rows := cursor.fetchmany(1000):
+                for row_number, *staged in rows:
+                    cells = [None] * width
+                    for position, value in zip(positions, staged, strict=True):
+                        cells[position] = None if value is None else (str(value).strip() or None)
+                    if all(cell is None for cell in cells):
+                        raise _ReadRowByRow
+                    _values, errors = checker.check(cells)
+                    if not errors:
+                        raise _ReadRowByRow
+                    for column, reason in errors.items():
+                        self.log.reject(row_number, column, cells[checker.index[column]], reason)
+
+    def staged_position(self, name):
+        """The position in the file's row of staging column `name`."""
+        if name.startswith("extra_"):
+            return int(name.removeprefix("extra_"))
+        return self.checker.index[name]
+
+    def stored_figure_repeated(self):
+        """True when two rows of the file resolve to the same stored figure (the unique constraint catches two
+        rows of the same new figure when they are written)."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {RESOLVED_TABLE} WHERE figure_id IS NOT NULL "
+                f"GROUP BY figure_id HAVING COUNT(*) > 1)"
+            )
+            return cursor.fetchone()[0]
+
+    def report_duplicates(self):
+        """Report every row whose natural key an earlier clean row of the file already has; returns how many."""
+        if self.postgres:
+            key, table, clean = ", ".join(KEY_FIELDS), RESOLVED_TABLE, "WHERE NOT bad"
+        else:
+            quote = self.connection.ops.quote_name
+            key, table, clean = ", ".join(quote(column) for column in KEY_COLUMNS), STAGING_TABLE, ""
+        reason = _("the same service, provider, period and channel as row %(row)s")
+        reported = 0
+        with self.connection.chunked_cursor() as cursor:
+            cursor.execute(
+                f"SELECT row_number, first_row FROM ("
+                f"SELECT row_number, MIN(row_number) OVER (PARTITION BY {key}) AS first_row FROM {table} {clean}"
+                f") d WHERE row_number > first_row ORDER BY row_number"
+            )
+            while rows := cursor.fetchmany(1000):
+                for duplicate_row, first_row in rows:
+                    self.log.reject(duplicate_row, DUPLICATE_COLUMN, "", reason % {"row": first_row})
+                    reported += 1
+        return reported
+
+    def write_postgres(self):
+        result = self.result
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FILTER (WHERE figure_id IS NULL OR changed), COUNT(figure_id), "
+                f"MIN(row_number), MAX(row_number) FROM {RESOLVED_TABLE}"
+            )
+            to_write, stored, *bounds = cursor.fetchone()
+        if stored and self.stored_figure_repeated():
+            self.report_duplicates()
+            return
+        if not to_write:
+            result.unchanged = result.total_rows
+            self.throttle(ImportStatus.IMPORTING, result.total_rows, result.total_rows, force=True)
+            return
+        large = to_write >= LARGE_LOAD_ROWS and to_write >= table_rows(self.connection, ServiceFigure)
+        sql = write_batch_sql(self.connection)
+        params = {
+            "now": timezone.now(),
+            "user": self.user.pk if self.user is not None and self.user.is_authenticated else None,
+            "reason": self.change_reason,
+        }
+        counts = {"created": 0, "updated": 0, "low": None, "high": None}
+
+        def write_batch(low, high):
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql, {**params, "low": low, "high": high})
+                rows, updated, created, first_id, last_id = cursor.fetchone()
+            counts["created"] += created
+            counts["updated"] += updated
+            if first_id is not None:
+                counts["low"] = first_id if counts["low"] is None else min(counts["low"], first_id)
+                counts["high"] = last_id if counts["high"] is None else max(counts["high"], last_id)
+            return rows
+
+        try:
+            with transaction.atomic(using=self.connection.alias):
+                large_load = self.set_aside_indexes() if large else None
+                write_in_batches(bounds, BATCH_SIZE, write_batch, self.throttle, result.total_rows)
+                if large_load is not None:
+                    large_load.restore()
+        except IntegrityError as error:
+            # Two rows of the file for one new figure: the unique constraint refused the second.
+            if sqlstate(error) != UNIQUE_VIOLATION or not self.report_duplicates():
+                raise
+            return
+        result.created, result.updated = counts["created"], counts["updated"]
+        result.unchanged = result.total_rows - result.created - result.updated
+        result.note_created_ids(counts["low"], counts["high"])
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT provider_id, year FROM {RESOLVED_TABLE} WHERE figure_id IS NULL OR changed"
+            )
+            for provider_id, year in cursor.fetchall():
+                costing.figures_changed(provider_id, year)
+
+    def set_aside_indexes(self):
+        """LargeLoad of the figures table with its indexes set aside, or None when that cannot be done now."""
+        large_load = LargeLoad(self.connection, ServiceFigure, lock_timeout=LARGE_LOAD_LOCK_TIMEOUT)
+        try:
+            with transaction.atomic(using=self.connection.alias):
+                large_load.set_aside()
+        except DatabaseError as error:  # a lock not granted in time, no owner's rights, a dependent object
+            logger.info("the figures table keeps its indexes during this import: %s", error)
+            return None
+        return large_load
+
+    # --- elsewhere (SQLite) ---
+
+    def run_portable(self):
+        self.result.total_rows = self.check_in_python()
+        self.report_duplicates()
+        if self.result.rejected:
+            return
+        self.staging.index_row_numbers()
+        now = timezone.now()
+        user = self.user if self.user is not None and self.user.is_authenticated else None
+        touched = set()
+
+        def write_batch(low, high):
+            rows, new, changed = self.read_batch(low, high, now)
+            if new:
+                ServiceFigure.objects.bulk_create(new)
+                self.result.note_created_ids(min(f.pk for f in new), max(f.pk for f in new))
+            if changed:
+                bulk_update_with_history(
+                    changed,
+                    ServiceFigure,
+                    fields=[*VALUE_FIELDS, "is_demo", "updated_at"],
+                    default_user=user,
+                    default_change_reason=self.change_reason,
+                    default_date=now,
+                )
+            self.result.created += len(new)
+            self.result.updated += len(changed)
+            touched.update((figure.provider_id, figure.year) for figure in (*new, *changed))
+            return rows
+
+        bounds = self.staging.row_number_bounds()
+        write_in_batches(bounds, BATCH_SIZE, write_batch, self.throttle, self.result.total_rows)
+        self.result.unchanged = self.result.total_rows - self.result.created - self.result.updated
+        for provider_id, year in sorted(touched):
+            costing.figures_changed(provider_id, year)
+        self.staging.drop()
+
+    def read_batch(self, low, high, now):
+        """(rows, new figures, changed figures) of the staged rows low…high-1, compared with the stored ones."""
+        quote = self.connection.ops.quote_name
+        staged = ", ".join(f"s.{quote(column)}" for column in ("year", "period_type", "period_number", *VALUE_FIELDS))
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT service.id, provider.id, channel.id, {staged} FROM {STAGING_TABLE} s "
+                f"JOIN {quote(Service._meta.db_table)} service ON service.catalogue_id = s.service "
+                f"JOIN {quote(Institution._meta.db_table)} provider ON provider.short_name = s.provider "
+                f"JOIN {quote(Channel._meta.db_table)} channel ON channel.code = s.channel "
+                f"WHERE s.row_number >= %s AND s.row_number < %s",
+                [low, high],
+            )
+            rows = cursor.fetchall()
+        wanted = {}
+        for service_id, provider_id, channel_id, year, period_type, period_number, *values in rows:
+            attributes = dict(zip(VALUE_FIELDS, values, strict=True))
+            for name in DECIMAL_COLUMNS:
+                if attributes[name] is not None:
+                    attributes[name] = Decimal(attributes[name])
+            wanted[(service_id, provider_id, year, period_type, period_number, channel_id)] = attributes
+        stored = {}
+        if wanted:
+            services = {key[0] for key in wanted}
+            providers = {key[1] for key in wanted}
+            years = {key[2] for key in wanted}
+            for figure in ServiceFigure.objects.filter(
+                service_id__in=services, provider_id__in=providers, year__in=years
+            ):
+                key = tuple(getattr(figure, name) for name in KEY_FIELDS)
+                if key in wanted:
+                    stored[key] = figure
+        new, changed = [], []
+        for key, attributes in wanted.items():
+            figure = stored.get(key)
+            if figure is None:
+                new.append(
+                    ServiceFigure(
+                        **dict(zip(KEY_FIELDS, key, strict=True)), **attributes, is_demo=False, updated_at=now
+                    )
+                )
+            elif any(getattr(figure, name) != value for name, value in attributes.items()):
+                for name, value in attributes.items():
+                    setattr(figure, name, value)
+                figure.is_demo, figure.updated_at = False, now
+                changed.append(figure)
+        return len(rows), new, changed
 
 
 def import_figures_csv(
     path, user, progress=None, error_report=None, change_reason="bulk import", using=DEFAULT_DB_ALIAS
 ):
-    """Check and load a CSV or .xlsx file of service figures, all or nothing; returns an ImportResult.
+    """Check and load a CSV or .xlsx file of service figures, all or nothing; returns a config.bulk.ImportResult.
 
     `progress(stage, processed, total)` is called as the passes go on (stage: ImportStatus.VALIDATING, then
     IMPORTING); `error_report` is a text file that receives every error as CSV (row, column, value, reason)."""
-    report = csv.writer(error_report) if error_report is not None else None
-    if report is not None:
-        report.writerow(ERROR_REPORT_HEADER)
-    result = ImportResult(total_rows=count_rows(path) or 0)
-    throttle = _Throttle(progress)
 
-    def reject(row_number, column, value, reason):
-        result.error_count += 1
-        if len(result.first_errors) < FIRST_ERRORS_KEPT:
-            result.first_errors.append((row_number, column, value, reason))
-        if report is not None:
-            report.writerow((row_number, column, "" if value is None else value, reason))
+    def body(connection, result, log, throttle):
+        FigureImport(path, user, connection, result, log, throttle, change_reason).run()
 
-    connection = connections[using]
-    try:
-        with transaction.atomic(using=using):
-            _run_passes(path, user, connection, result, reject, throttle, change_reason)
-            if result.rejected:
-                raise _Rejected
-    except _Rejected:
-        pass
-    return result
-
-
-def _unreadable(error):
-    if isinstance(error, UnicodeDecodeError):
-        return _("the file cannot be read from here on: it is not UTF-8 text (save it as “CSV UTF-8”)")
-    return _("the file cannot be read from here on: %(error)s") % {"error": error}
-
-
-def _run_passes(path, user, connection, result, reject, throttle, change_reason):
-    staging = Staging(connection)
-    staging.create()
-
-    # Pass 1: check every row and stage the clean ones.
-    throttle(ImportStatus.VALIDATING, 0, result.total_rows, force=True)
-    rows = read_rows(path)
-    try:
-        header = next(rows, None)
-    except (UnicodeDecodeError, csv.Error) as error:
-        reject(1, "", "", _unreadable(error))
-        return
-    if header is None:
-        reject(1, "", "", _("the file is empty"))
-        return
-    checker = RowChecker(user, header)
-    for column in checker.missing:
-        reject(1, column, "", _("the column is missing"))
-    if checker.missing:
-        return
-
-    index = checker.index
-    width = checker.width
-    staged_row = itemgetter(*STAGED_FIELDS)
-    data_rows = 0
-    row_number = 1
-    try:
-        for cells in rows:
-            row_number += 1
-            if cells.count(None) == len(cells):
-                continue  # a blank line
-            if len(cells) < width:
-                cells = cells + [None] * (width - len(cells))
-            data_rows += 1
-            values, errors = checker.check(cells)
-            if errors:
-                for column, reason in errors.items():
-                    reject(row_number, column, cells[index[column]], reason)
-            else:
-                staging.add(row_number, staged_row(values))  # staged even in a bad file, to report its duplicates too
-            if not data_rows % 1000:
-                throttle(ImportStatus.VALIDATING, data_rows, max(result.total_rows, data_rows))
-    except (UnicodeDecodeError, csv.Error) as error:
-        reject(row_number, "", "", _unreadable(error))
-    result.total_rows = data_rows
-    throttle(ImportStatus.VALIDATING, data_rows, data_rows, force=True)
-    staging.finish_loading()
-    for duplicate_row, first_row in staging.duplicates():
-        reject(
-            duplicate_row,
-            DUPLICATE_COLUMN,
-            "",
-            _("the same service, provider, period and channel as row %(row)s") % {"row": first_row},
-        )
-    if result.rejected:
-        return
-
-    # Pass 2: write the staged rows batch by batch, in row order.
-    low, high = staging.row_number_bounds()
-    written = 0
-    throttle(ImportStatus.IMPORTING, 0, data_rows, force=True)
-    now = timezone.now()
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    upsert = _postgres_upsert(connection) if connection.vendor == "postgresql" else None
-    start = low or 0
-    while low is not None and start <= high:
-        end = start + BATCH_SIZE
-        if upsert is not None:
-            staged, created, updated = _write_batch_postgres(
-                connection, upsert, start, end, now, user_id, change_reason
-            )
-        else:
-            staged, created, updated = _write_batch_orm(
-                connection, start, end, now, user if user_id else None, change_reason
-            )
-        result.created += created
-        result.updated += updated
-        result.unchanged += staged - created - updated
-        written += staged
-        throttle(ImportStatus.IMPORTING, written, data_rows)
-        start = end
-    throttle(ImportStatus.IMPORTING, written, data_rows, force=True)
-    if result.created or result.updated:
-        for provider_id, year in staging.provider_years():
-            costing.figures_changed(provider_id, year)
-    staging.drop()
+    return run_import(path, body, progress, error_report, using, interval=PROGRESS_INTERVAL)
 
 
 # --- running an uploaded BulkImport ------------------------------------------------------------------------
 
 
-class ProgressRecorder(RowWriter):
+class ProgressRecorder(JobRecorder):
     """Writes an import's stage and progress to its BulkImport row while the import's transaction is open."""
 
-    def __init__(self, bulk_import_id, using=DEFAULT_DB_ALIAS):
-        super().__init__(BulkImport, bulk_import_id, using)
-
-    def __call__(self, stage, processed, total):
-        self.update(status=str(stage), processed_rows=processed, total_rows=total)
+    model = BulkImport
 
 
 def run_bulk_import(bulk_import_id):
-    """Run one uploaded import (the Celery task's body): its status, progress, counts and error report end
-    up on the BulkImport row. A finished import is left as it is, so a redelivered job does nothing."""
-    bulk_import = BulkImport.objects.select_related("uploaded_by").get(pk=bulk_import_id)
-    if bulk_import.is_finished:
-        return bulk_import
-    BulkImport.objects.filter(pk=bulk_import.pk).update(
-        status=ImportStatus.VALIDATING, started_at=timezone.now(), processed_rows=0, message=""
+    """Run one uploaded import (the Celery task's body): its status, progress, counts, created figures and error
+    report end up on the BulkImport row. A finished import is left as it is, so a redelivered job does nothing."""
+
+    def import_file(path, user, **options):
+        return import_figures_csv(path, user, **options)  # looked up when called, so a test may replace it
+
+    def created_ids(result):
+        return {"first_created_id": result.first_created_id, "last_created_id": result.last_created_id}
+
+    return run_job(BulkImport, bulk_import_id, import_file, ProgressRecorder, "errors", outcome=created_ids)
+
+
+def creating_import(figure):
+    """The bulk import that created `figure`, or None: the audit record that stands for its first history row."""
+    return (
+        BulkImport.objects.filter(
+            status=ImportStatus.DONE, first_created_id__lte=figure.pk, last_created_id__gte=figure.pk
+        )
+        .select_related("uploaded_by")
+        .first()
     )
-    recorder = ProgressRecorder(bulk_import.pk)
-    try:
-        with tempfile.TemporaryDirectory() as directory:
-            report_path = Path(directory) / f"errors-{bulk_import.pk}.csv"
-            with open(report_path, "w", encoding="utf-8", newline="") as report:
-                result = import_figures_csv(
-                    bulk_import.file.path,
-                    bulk_import.uploaded_by,
-                    progress=recorder,
-                    error_report=report,
-                    change_reason=bulk_import.change_reason,
-                )
-            outcome = {
-                "status": ImportStatus.REJECTED if result.rejected else ImportStatus.DONE,
-                "total_rows": result.total_rows,
-                "processed_rows": result.total_rows,
-                "error_count": result.error_count,
-                "created_count": result.created,
-                "updated_count": result.updated,
-                "unchanged_count": result.unchanged,
-                "finished_at": timezone.now(),
-            }
-            if result.rejected:
-                with open(report_path, "rb") as report:
-                    bulk_import.error_report.save(report_path.name, File(report), save=False)
-                outcome["error_report"] = bulk_import.error_report.name
-    except Exception as error:
-        logger.exception("bulk import %s failed", bulk_import.pk)
-        outcome = {"status": ImportStatus.FAILED, "message": str(error)[:2000], "finished_at": timezone.now()}
-    finally:
-        recorder.close()
-    BulkImport.objects.filter(pk=bulk_import.pk).update(**outcome)
-    bulk_import.refresh_from_db()
-    return bulk_import
-
-
-def first_report_rows(bulk_import, limit=FIRST_ERRORS_KEPT):
-    """The first `limit` rows of an import's error report, for its status page."""
-    if not bulk_import.error_report:
-        return []
-    with bulk_import.error_report.open("rb") as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-        reader = csv.reader(text)
-        next(reader, None)
-        return [row for _, row in zip(range(limit), reader)]
 
 
 # --- who may upload and see imports -------------------------------------------------------------------------
@@ -724,14 +847,24 @@ def first_report_rows(bulk_import, limit=FIRST_ERRORS_KEPT):
 
 def may_upload(user):
     """Uploading needs an institution the user may edit (their rows are still checked one by one)."""
-    return _is_coordinator(user) or editable_institutions(user).exists()
+    return is_coordinator(user) or editable_institutions(user).exists()
 
 
 def visible_imports(user, queryset=None):
     """The imports `user` may see: their own; a coordinator sees all."""
-    queryset = BulkImport.objects.all() if queryset is None else queryset
-    if user is None or not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    if user.is_coordinator:
-        return queryset
-    return queryset.filter(uploaded_by=user)
+    return visible_jobs(user, BulkImport.objects.all() if queryset is None else queryset)
+
+
+__all__ = [
+    "COLUMNS",
+    "FIRST_ERRORS_KEPT",
+    "ImportResult",
+    "count_rows",
+    "creating_import",
+    "first_report_rows",
+    "import_figures_csv",
+    "may_upload",
+    "read_rows",
+    "run_bulk_import",
+    "visible_imports",
+]

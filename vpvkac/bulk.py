@@ -1,8 +1,8 @@
 """Contact statistics into the database: the import of a queue system's export (CSV or .xlsx, any size) and the
 one-day form of a centre operator. The file layout and the row rules are in vpvkac/resources.py.
 
-`import_contacts(path, user, progress=callback)` reads the file once, as a stream, in two passes (as the
-catalogue's bulk import, services/bulk.py):
+`import_contacts(path, user, progress=callback)` reads the file once, as a stream, in two passes (the shared
+driver is config/bulk.py):
 
 1. Check. Every row is typed and checked (ContactRowChecker: dates, hour, the centre and whether the user may
    record its figures, institution, service, the three types, the count). Each problem goes to the error report
@@ -15,6 +15,9 @@ catalogue's bulk import, services/bulk.py):
    `bulk_create_with_history` / `bulk_update_with_history`. A figure already stored with the same count is
    neither written nor counted as changed: sending the same file twice changes nothing.
 
+Every figure the import creates or changes gets its own history row: a centre's file holds thousands of rows,
+and the API's bulk endpoint sends rows through here without an import record to stand for them.
+
 Bulk writes send no signals, so after a file that changed something the import notes the touched
 municipalities and days itself (`network.figures_changed`); one incremental network recomputation of the
 periods concerned is queued when the import's transaction commits.
@@ -24,23 +27,28 @@ whatever the size of the file.
 """
 
 import csv
-import logging
-import tempfile
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from config.progress import RowWriter
-from services.bulk import FIRST_ERRORS_KEPT, ImportResult, count_rows, first_report_rows, read_rows
-from services.models import ImportStatus
+from config.bulk import ProgressRecorder as JobRecorder
+from config.bulk import (
+    Staging,
+    check_rows,
+    first_report_rows,
+    history_insert,
+    read_rows,
+    run_import,
+    run_job,
+    unreadable,
+    visible_jobs,
+    write_in_batches,
+)
 
 from . import network
 from .models import ContactFigure, ContactImport, ReportingPeriod
@@ -58,12 +66,9 @@ from .resources import (
 )
 from .scoping import can_edit_centre, editable_centres
 
-logger = logging.getLogger(__name__)
-
 BATCH_SIZE = 5000
 PROGRESS_INTERVAL = 0.5  # seconds between two progress reports inside a pass
 STAGING_TABLE = "vpvkac_contact_staging"
-ERROR_REPORT_HEADER = ("row", "column", "value", "reason")
 DUPLICATE_COLUMN = "date, hour, centre, institution, service, contact_type, staff_type, client_type"
 
 # ContactFigure attributes in the staging table's order (after row_number and the centre's municipality).
@@ -78,6 +83,19 @@ STAGED_FIELDS = (
     "staff_type",
     "client_type",
     "count",
+)
+STAGING_COLUMNS = (
+    ("municipality_id", "bigint NOT NULL"),
+    ("centre_id", "bigint NOT NULL"),
+    ("date", "date NOT NULL"),
+    ("date_to", "date"),
+    ("hour", "smallint"),
+    ("institution_id", "bigint"),
+    ("service_id", "bigint"),
+    ("contact_type", "varchar(20) NOT NULL"),
+    ("staff_type", "varchar(20) NOT NULL"),
+    ("client_type", "varchar(10) NOT NULL"),
+    ("count", "integer NOT NULL"),
 )
 # The natural key as SQL over a table alias, written exactly as the unique index contact_figure_natural_key
 # (PostgreSQL matches ON CONFLICT to the index by these expressions).
@@ -94,10 +112,6 @@ KEY_SQL = (
 )
 
 
-class _Rejected(Exception):
-    """Raised inside the import's transaction to roll it back."""
-
-
 def _key_sql(alias, vendor):
     """The key expressions over table `alias` ("" for none); without PostgreSQL's casts elsewhere."""
     expressions = [expression.format(t=f"{alias}." if alias else "") for expression in KEY_SQL]
@@ -106,83 +120,27 @@ def _key_sql(alias, vendor):
     return expressions
 
 
-# --- staging ------------------------------------------------------------------------------------------------
+# --- the staged rows -------------------------------------------------------------------------------------------
 
 
-class Staging:
-    """The temporary table of the clean rows of one import, on the import's connection."""
+def duplicates(connection):
+    """(row, first row) of every staged row whose key an earlier row of the file already has."""
+    key = ", ".join(_key_sql("s", connection.vendor))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT row_number, first_row FROM ("
+            f"SELECT s.row_number, MIN(s.row_number) OVER (PARTITION BY {key}) AS first_row "
+            f"FROM {STAGING_TABLE} s) d WHERE row_number > first_row ORDER BY row_number"
+        )
+        while rows := cursor.fetchmany(1000):
+            yield from rows
 
-    def __init__(self, connection):
-        self.connection = connection
-        self.batch = []
-        self.rows = 0
 
-    def create(self):
-        on_commit = " ON COMMIT DROP" if self.connection.vendor == "postgresql" else ""
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {STAGING_TABLE} ("
-                "row_number integer NOT NULL, municipality_id bigint NOT NULL, centre_id bigint NOT NULL, "
-                "date date NOT NULL, date_to date, hour smallint, institution_id bigint, service_id bigint, "
-                "contact_type varchar(20) NOT NULL, staff_type varchar(20) NOT NULL, client_type varchar(10) NOT NULL, "
-                f"count integer NOT NULL){on_commit}"
-            )
-
-    def add(self, row_number, municipality_id, values):
-        self.batch.append((row_number, municipality_id, *(values[name] for name in STAGED_FIELDS)))
-        if len(self.batch) >= BATCH_SIZE:
-            self.flush()
-
-    def flush(self):
-        if not self.batch:
-            return
-        names = ", ".join(["row_number", "municipality_id", *STAGED_FIELDS])
-        with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                with cursor.copy(f"COPY {STAGING_TABLE} ({names}) FROM STDIN") as copy:
-                    for row in self.batch:
-                        copy.write_row(row)
-            else:
-                placeholders = ", ".join(["%s"] * (len(STAGED_FIELDS) + 2))
-                cursor.executemany(f"INSERT INTO {STAGING_TABLE} ({names}) VALUES ({placeholders})", self.batch)
-        self.rows += len(self.batch)
-        self.batch = []
-
-    def finish_loading(self):
-        """Index the row numbers, which pass 2 walks in batches, and give PostgreSQL's planner statistics."""
-        self.flush()
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"CREATE INDEX {STAGING_TABLE}_row ON {STAGING_TABLE} (row_number)")
-            if self.connection.vendor == "postgresql":
-                cursor.execute(f"ANALYZE {STAGING_TABLE}")  # autovacuum never analyses a temporary table
-
-    def duplicates(self):
-        """(row, first row) of every staged row whose key an earlier row of the file already has."""
-        key = ", ".join(_key_sql("s", self.connection.vendor))
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT row_number, first_row FROM ("
-                f"SELECT s.row_number, MIN(s.row_number) OVER (PARTITION BY {key}) AS first_row "
-                f"FROM {STAGING_TABLE} s) d WHERE row_number > first_row ORDER BY row_number"
-            )
-            while rows := cursor.fetchmany(1000):
-                yield from rows
-
-    def row_number_bounds(self):
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT MIN(row_number), MAX(row_number) FROM {STAGING_TABLE}")
-            return cursor.fetchone()
-
-    def municipality_days(self):
-        """The distinct (municipality, day) pairs of the staged rows."""
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT municipality_id, date FROM {STAGING_TABLE}")
-            return cursor.fetchall()
-
-    def drop(self):
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+def changed_municipality_days(connection):
+    """The distinct (municipality, day) pairs of the staged rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT municipality_id, date FROM {STAGING_TABLE}")
+        return cursor.fetchall()
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -194,30 +152,10 @@ def _postgres_upsert(connection):
     quote = connection.ops.quote_name
     meta = ContactFigure._meta
     table = quote(meta.db_table)
-    history_model = ContactFigure.history.model
     columns = [meta.get_field(name.removesuffix("_id")).column for name in STAGED_FIELDS]
     staged = ", ".join(quote(column) for column in columns)
-    tracked = {quote(f.column) for f in meta.concrete_fields}
-    history_columns, history_values = [], []
-    for history_field in history_model._meta.concrete_fields:
-        column = quote(history_field.column)
-        if history_field.name == "history_id":
-            continue
-        if column in tracked:
-            history_values.append(f"upserted.{column}")
-        elif history_field.name == "history_date":
-            history_values.append("%(now)s")
-        elif history_field.name == "history_change_reason":
-            history_values.append("%(reason)s")
-        elif history_field.name == "history_type":
-            history_values.append("CASE WHEN upserted.created THEN '+' ELSE '~' END")
-        elif history_field.name == "history_user":
-            history_values.append("%(user)s")
-        else:
-            raise ValueError(f"the contact import does not know how to fill {history_model.__name__}.{history_field}")
-        history_columns.append(column)
     count, source, is_demo = (quote(meta.get_field(name).column) for name in ("count", "source", "is_demo"))
-    returned = ", ".join(f"f.{column}" for column in sorted(tracked))
+    returned = ", ".join(f"f.{quote(field.column)}" for field in meta.concrete_fields)
     return f"""
         WITH batch AS (
             SELECT {staged} FROM {STAGING_TABLE} WHERE row_number >= %(low)s AND row_number < %(high)s
@@ -229,8 +167,7 @@ def _postgres_upsert(connection):
             WHERE (f.{count}, f.{is_demo}) IS DISTINCT FROM (EXCLUDED.{count}, false)
             RETURNING {returned}, (xmax = 0) AS created
         ), history AS (
-            INSERT INTO {quote(history_model._meta.db_table)} ({", ".join(history_columns)})
-            SELECT {", ".join(history_values)} FROM upserted
+            {history_insert(connection, ContactFigure, "upserted", "CASE WHEN upserted.created THEN '+' ELSE '~' END")}
         )
         SELECT (SELECT COUNT(*) FROM batch), COUNT(*) FILTER (WHERE created), COUNT(*) FILTER (WHERE NOT created)
         FROM upserted
@@ -299,22 +236,6 @@ def note_changes(municipality_days):
 # --- the import ---------------------------------------------------------------------------------------------
 
 
-class _Throttle:
-    """Calls `progress` at most every PROGRESS_INTERVAL seconds inside a pass, and always when told to."""
-
-    def __init__(self, progress):
-        self.progress = progress
-        self.last = 0.0
-
-    def __call__(self, stage, processed, total, force=False):
-        if self.progress is None:
-            return
-        now = time.monotonic()
-        if force or now - self.last >= PROGRESS_INTERVAL:
-            self.last = now
-            self.progress(stage, processed, total)
-
-
 def read_header(header):
     """{column: index} of a header row, and the required columns it lacks."""
     index = {}
@@ -328,89 +249,51 @@ def read_header(header):
 
 
 def import_contacts(path, user, progress=None, error_report=None, change_reason="contact import", using=None):
-    """Check and load a CSV or .xlsx file of contact figures, all or nothing; returns an ImportResult
-    (services/bulk.py: total_rows, error_count, created, updated, unchanged, first_errors, rejected).
+    """Check and load a CSV or .xlsx file of contact figures, all or nothing; returns a config.bulk.ImportResult
+    (total_rows, error_count, created, updated, unchanged, first_errors, rejected).
 
     `progress(stage, processed, total)` is called as the passes go on (stage: ImportStatus.VALIDATING, then
     IMPORTING); `error_report` is a text file that receives every error as CSV (row, column, value, reason)."""
-    using = using or DEFAULT_DB_ALIAS
-    report = csv.writer(error_report) if error_report is not None else None
-    if report is not None:
-        report.writerow(ERROR_REPORT_HEADER)
-    result = ImportResult(total_rows=count_rows(path) or 0)
-    throttle = _Throttle(progress)
 
-    def reject(row_number, column, value, reason):
-        result.error_count += 1
-        if len(result.first_errors) < FIRST_ERRORS_KEPT:
-            result.first_errors.append((row_number, column, value, reason))
-        if report is not None:
-            report.writerow((row_number, column, "" if value is None else value, reason))
+    def body(connection, result, log, throttle):
+        _import(path, user, connection, result, log, throttle, change_reason)
 
-    connection = connections[using]
-    try:
-        with transaction.atomic(using=using):
-            _run_passes(path, user, connection, result, reject, throttle, change_reason)
-            if result.rejected:
-                raise _Rejected
-    except _Rejected:
-        pass
-    return result
+    return run_import(path, body, progress, error_report, using or DEFAULT_DB_ALIAS, interval=PROGRESS_INTERVAL)
 
 
-def _unreadable(error):
-    if isinstance(error, UnicodeDecodeError):
-        return _("the file cannot be read from here on: it is not UTF-8 text (save it as “CSV UTF-8”)")
-    return _("the file cannot be read from here on: %(error)s") % {"error": error}
-
-
-def _run_passes(path, user, connection, result, reject, throttle, change_reason):
-    staging = Staging(connection)
-    staging.create()
-
-    # Pass 1: check every row and stage the clean ones.
-    throttle(ImportStatus.VALIDATING, 0, result.total_rows, force=True)
+def _import(path, user, connection, result, log, throttle, change_reason):
     rows = read_rows(path)
     try:
         header = next(rows, None)
     except (UnicodeDecodeError, csv.Error) as error:
-        reject(1, "", "", _unreadable(error))
+        log.reject(1, "", "", unreadable(error))
         return
     if header is None:
-        reject(1, "", "", _("the file is empty"))
+        log.reject(1, "", "", _("the file is empty"))
         return
     index, missing = read_header(header)
     for column in missing:
-        reject(1, column, "", _("the column is missing"))
+        log.reject(1, column, "", _("the column is missing"))
     if missing:
         return
 
+    # Pass 1: check every row and stage the clean ones (staged even in a bad file, to report its duplicates too).
+    staging = Staging(connection, STAGING_TABLE, STAGING_COLUMNS, batch_size=BATCH_SIZE)
+    staging.create()
     checker = ContactRowChecker(user)
     positions = list(index.items())
-    data_rows = 0
-    row_number = 1
-    try:
-        for cells in rows:
-            row_number += 1
-            if cells.count(None) == len(cells):
-                continue  # a blank line
-            data_rows += 1
-            named = {column: cells[position] if position < len(cells) else None for column, position in positions}
-            values, municipality_id, errors = checker.check(named)
-            if errors:
-                for column, reason in errors.items():
-                    reject(row_number, column, named.get(column), reason)
-            else:
-                staging.add(row_number, municipality_id, values)  # staged even in a bad file, to report duplicates
-            if not data_rows % 1000:
-                throttle(ImportStatus.VALIDATING, data_rows, max(result.total_rows, data_rows))
-    except (UnicodeDecodeError, csv.Error) as error:
-        reject(row_number, "", "", _unreadable(error))
-    result.total_rows = data_rows
-    throttle(ImportStatus.VALIDATING, data_rows, data_rows, force=True)
-    staging.finish_loading()
-    for duplicate_row, first_row in staging.duplicates():
-        reject(
+
+    def check_row(cells):
+        named = {column: cells[position] if position < len(cells) else None for column, position in positions}
+        values, municipality_id, errors = checker.check(named)
+        if errors:
+            return None, [(column, named.get(column), reason) for column, reason in errors.items()]
+        return (municipality_id, *(values[name] for name in STAGED_FIELDS)), ()
+
+    result.total_rows = check_rows(rows, check_row, staging, log, throttle, result.total_rows)
+    staging.index_row_numbers()
+    for duplicate_row, first_row in duplicates(connection):
+        log.reject(
             duplicate_row,
             DUPLICATE_COLUMN,
             "",
@@ -420,91 +303,45 @@ def _run_passes(path, user, connection, result, reject, throttle, change_reason)
         return
 
     # Pass 2: write the staged rows batch by batch, in row order.
-    low, high = staging.row_number_bounds()
-    written = 0
-    throttle(ImportStatus.IMPORTING, 0, data_rows, force=True)
     now = timezone.now()
     user_id = user.pk if user is not None and user.is_authenticated else None
     upsert = _postgres_upsert(connection) if connection.vendor == "postgresql" else None
-    start = low or 0
-    while low is not None and start <= high:
-        end = start + BATCH_SIZE
+
+    def write_batch(low, high):
         if upsert is not None:
-            staged, created, updated = _write_batch_postgres(
-                connection, upsert, start, end, now, user_id, change_reason
-            )
+            staged, created, updated = _write_batch_postgres(connection, upsert, low, high, now, user_id, change_reason)
         else:
             staged, created, updated = _write_batch_orm(
-                connection, start, end, now, user if user_id else None, change_reason
+                connection, low, high, now, user if user_id else None, change_reason
             )
         result.created += created
         result.updated += updated
         result.unchanged += staged - created - updated
-        written += staged
-        throttle(ImportStatus.IMPORTING, written, data_rows)
-        start = end
-    throttle(ImportStatus.IMPORTING, written, data_rows, force=True)
+        return staged
+
+    write_in_batches(staging.row_number_bounds(), BATCH_SIZE, write_batch, throttle, result.total_rows)
     if result.created or result.updated:
-        note_changes(staging.municipality_days())
+        note_changes(changed_municipality_days(connection))
     staging.drop()
 
 
 # --- running an uploaded ContactImport ----------------------------------------------------------------------
 
 
-class ProgressRecorder(RowWriter):
+class ProgressRecorder(JobRecorder):
     """Writes an import's stage and progress to its ContactImport row while the import's transaction is open."""
 
-    def __init__(self, import_id, using=DEFAULT_DB_ALIAS):
-        super().__init__(ContactImport, import_id, using)
-
-    def __call__(self, stage, processed, total):
-        self.update(status=str(stage), processed_rows=processed, total_rows=total)
+    model = ContactImport
 
 
 def run_contact_import(import_id):
     """Run one uploaded import (the Celery task's body): its status, progress, counts and error report end up on
     the ContactImport row. A finished import is left as it is, so a redelivered job does nothing."""
-    contact_import = ContactImport.objects.select_related("uploaded_by").get(pk=import_id)
-    if contact_import.is_finished:
-        return contact_import
-    ContactImport.objects.filter(pk=contact_import.pk).update(
-        status=ImportStatus.VALIDATING, started_at=timezone.now(), processed_rows=0, message=""
-    )
-    recorder = ProgressRecorder(contact_import.pk)
-    try:
-        with tempfile.TemporaryDirectory() as directory:
-            report_path = Path(directory) / f"contact-errors-{contact_import.pk}.csv"
-            with open(report_path, "w", encoding="utf-8", newline="") as report:
-                result = import_contacts(
-                    contact_import.file.path,
-                    contact_import.uploaded_by,
-                    progress=recorder,
-                    error_report=report,
-                    change_reason=contact_import.change_reason,
-                )
-            outcome = {
-                "status": ImportStatus.REJECTED if result.rejected else ImportStatus.DONE,
-                "total_rows": result.total_rows,
-                "processed_rows": result.total_rows,
-                "error_count": result.error_count,
-                "created_count": result.created,
-                "updated_count": result.updated,
-                "unchanged_count": result.unchanged,
-                "finished_at": timezone.now(),
-            }
-            if result.rejected:
-                with open(report_path, "rb") as handle:
-                    contact_import.error_report.save(report_path.name, File(handle), save=False)
-                outcome["error_report"] = contact_import.error_report.name
-    except Exception as error:
-        logger.exception("contact import %s failed", contact_import.pk)
-        outcome = {"status": ImportStatus.FAILED, "message": str(error)[:2000], "finished_at": timezone.now()}
-    finally:
-        recorder.close()
-    ContactImport.objects.filter(pk=contact_import.pk).update(**outcome)
-    contact_import.refresh_from_db()
-    return contact_import
+
+    def import_file(path, user, **options):
+        return import_contacts(path, user, **options)
+
+    return run_job(ContactImport, import_id, import_file, ProgressRecorder, "contact-errors")
 
 
 def start_import(upload, user, language=None):
@@ -534,12 +371,7 @@ def may_upload(user):
 
 def visible_imports(user, queryset=None):
     """The imports `user` may see: their own; a coordinator sees all."""
-    queryset = ContactImport.objects.all() if queryset is None else queryset
-    if user is None or not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    if user.is_coordinator:
-        return queryset
-    return queryset.filter(uploaded_by=user)
+    return visible_jobs(user, ContactImport.objects.all() if queryset is None else queryset)
 
 
 # --- the one-day form ----------------------------------------------------------------------------------------

@@ -195,7 +195,9 @@ class Service(models.Model):
         verbose_name_plural = _("services")
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="service_valid_range",
             ),
             models.CheckConstraint(
@@ -250,7 +252,9 @@ class ServiceChannel(models.Model):
         verbose_name_plural = _("service channels")
         constraints = [
             models.UniqueConstraint(fields=["service", "channel"], name="service_channel_unique"),
-            models.CheckConstraint(condition=Q(fee_amount__isnull=True) | Q(fee_amount__gte=0), name="fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(fee_amount__isnull=True) | Q(fee_amount__gte=0), name="fee_not_negative"
+            ),
         ]
 
     def __str__(self):

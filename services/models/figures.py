@@ -174,10 +174,15 @@ class FigureSubmission(models.Model):
         "services.Service", on_delete=models.CASCADE, related_name="submissions", verbose_name=_("service")
     )
     provider = models.ForeignKey(
-        "institutions.Institution", on_delete=models.CASCADE, related_name="figure_submissions", verbose_name=_("provider")
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        related_name="figure_submissions",
+        verbose_name=_("provider"),
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    status = models.CharField(_("status"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

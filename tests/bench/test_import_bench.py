@@ -86,3 +86,33 @@ def test_a_rejected_file_stops_the_benchmark_and_drops_the_scratch_database(post
         call_command("bench", "import", "--scale", "ci", "--results-dir", str(tmp_path))
     assert not scratch_database_exists()
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.django_db
+def test_the_timed_import_queues_the_cost_recomputation_without_running_it(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from accounts.models import Role
+    from bench.dataset import COORDINATOR
+    from services.models import CostRecomputation, RecomputationStatus, Service
+    from services.reference_data import load_channels
+    from tests.factories import InstitutionFactory, UserFactory
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # as in the bench's child; restored after the test
+    load_channels()
+    UserFactory(username=COORDINATOR, role=Role.COORDINATOR)
+    provider = InstitutionFactory(short_name="P1")
+    Service.objects.create(
+        catalogue_id="S1", name_lv="Pakalpojums", holder=provider, valid_from=date(2010, 1, 1)
+    ).providers.set([provider])
+    path = tmp_path / "figures.csv"
+    path.write_text(",".join(COLUMNS) + "\n" + import_bench.figure_line(1, "S1", "P1", 2020, "phone", digital=False))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        load = import_bench.load_file(path)
+
+    assert (load["rows"], load["created"], load["errors"]) == (1, 1, 0)
+    job = CostRecomputation.objects.get()
+    assert (job.scope, job.status) == ([[provider.pk, 2020]], RecomputationStatus.QUEUED)

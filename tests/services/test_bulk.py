@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
@@ -90,7 +91,7 @@ def run(path, user, report=None):
         return import_figures_csv(path, user, error_report=report)
 
 
-def test_a_clean_file_creates_its_figures_with_their_history(catalogue, coordinator, tmp_path):
+def test_a_clean_file_creates_its_figures_and_the_result_names_their_ids(catalogue, coordinator, tmp_path):
     result = run(write_csv(tmp_path / "figures.csv", CLEAN_ROWS), coordinator)
 
     assert not result.rejected
@@ -101,11 +102,12 @@ def test_a_clean_file_creates_its_figures_with_their_history(catalogue, coordina
     assert (portal.client_minutes, portal.satisfaction_mean) == (Decimal("12.5"), Decimal("4.250"))
     quarter = ServiceFigure.objects.get(provider=catalogue["beta"])
     assert (quarter.year, quarter.period_type, quarter.period_number) == (2024, "quarter", 2)
-    history = ServiceFigure.history.all()
-    assert history.count() == 3
-    assert {(h.history_type, h.history_user_id, h.history_change_reason) for h in history} == {
-        ("+", coordinator.pk, "bulk import")
-    }
+    # The import is the audit record of the figures it created: their ids are one contiguous range, and no
+    # history row is written per created figure.
+    ids = sorted(ServiceFigure.objects.values_list("pk", flat=True))
+    assert (result.first_created_id, result.last_created_id) == (ids[0], ids[-1])
+    assert ids == list(range(ids[0], ids[0] + 3))
+    assert not ServiceFigure.history.exists()
 
 
 def test_sending_the_same_file_again_changes_nothing(catalogue, coordinator, tmp_path):
@@ -117,7 +119,8 @@ def test_sending_the_same_file_again_changes_nothing(catalogue, coordinator, tmp
 
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert dict(ServiceFigure.objects.values_list("pk", "updated_at")) == stamps
-    assert ServiceFigure.history.count() == 3  # no history row for an unchanged figure
+    assert not ServiceFigure.history.exists()  # no history row for an unchanged figure
+    assert (again.first_created_id, again.last_created_id) == (None, None)
 
 
 def test_a_changed_value_updates_only_that_figure(catalogue, coordinator, tmp_path):
@@ -133,7 +136,14 @@ def test_a_changed_value_updates_only_that_figure(catalogue, coordinator, tmp_pa
     assert (portal.completed, portal.satisfaction_mean) == (95, Decimal("4.500"))
     assert portal.updated_at > portal_before.updated_at
     assert ServiceFigure.objects.get(pk=phone_before.pk).updated_at == phone_before.updated_at
-    assert list(portal.history.values_list("history_type", flat=True)) == ["~", "+"]
+    [change] = ServiceFigure.history.all()  # one history row: the changed figure's
+    assert (change.id, change.history_type, change.history_user, change.history_change_reason) == (
+        portal.pk,
+        "~",
+        coordinator,
+        "bulk import",
+    )
+    assert (change.completed, change.satisfaction_mean) == (95, Decimal("4.500"))
     assert ServiceFigure.objects.count() == 3
 
 
@@ -294,7 +304,7 @@ def test_a_semicolon_file_with_decimal_commas_and_a_byte_order_mark(catalogue, c
     assert (figure.client_minutes, figure.satisfaction_mean) == (Decimal("7.5"), Decimal("4.1"))
 
 
-def test_an_xlsx_file_is_read_row_by_row(catalogue, coordinator, tmp_path):
+def test_an_xlsx_file_is_imported_and_its_blank_rows_skipped(catalogue, coordinator, tmp_path):
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(HEADER)
@@ -327,7 +337,9 @@ def test_the_task_records_progress_counts_and_the_error_report_on_the_import(cat
     good.refresh_from_db()
     assert (good.total_rows, good.processed_rows, good.created_count, good.error_count) == (3, 3, 3, 0)
     assert good.started_at <= good.finished_at and not good.error_report
-    assert set(ServiceFigure.history.values_list("history_change_reason", flat=True)) == {f"bulk import #{good.pk}"}
+    figures = list(ServiceFigure.objects.order_by("pk"))
+    assert (good.first_created_id, good.last_created_id) == (figures[0].pk, figures[-1].pk)
+    assert {bulk.creating_import(figure) for figure in figures} == {good}
     bad.refresh_from_db()
     assert (bad.status, bad.error_count, bad.created_count) == (ImportStatus.REJECTED, 1, 0)
     with bad.error_report.open("rb") as handle:
@@ -351,6 +363,231 @@ def test_a_broken_import_is_marked_failed(catalogue, coordinator, tmp_path, medi
     assert run_bulk_import.delay(bulk_import.pk).get() == ImportStatus.FAILED
     bulk_import.refresh_from_db()
     assert bulk_import.message == "disk on fire" and bulk_import.finished_at
+
+
+@pytest.mark.parametrize(
+    "odd_row",
+    [
+        [],  # a blank line: COPY refuses the file
+        row(channel="phone", period_type="YEAR"),  # the SQL checks flag it; Python reads it as "year"
+        row(channel=" phone ", provider=" ALPHA"),  # keys with spaces around them, likewise
+    ],
+    ids=["blank line", "capitals", "spaces"],
+)
+def test_a_file_the_fast_way_cannot_judge_is_read_row_by_row_and_imported(catalogue, coordinator, tmp_path, odd_row):
+    rows = [row(channel="portal"), odd_row, row(channel="post", provider="BETA")]
+
+    result = run(write_csv(tmp_path / "figures.csv", rows), coordinator)
+
+    expected = {("ALPHA", "portal"), ("BETA", "post")} | ({("ALPHA", "phone")} if odd_row else set())
+    assert (result.rejected, result.total_rows, result.created) == (False, len(expected), len(expected))
+    assert set(ServiceFigure.objects.values_list("provider__short_name", "channel__code")) == expected
+    assert set(ServiceFigure.objects.values_list("period_type", flat=True)) == {"year"}
+
+
+def test_two_rows_for_one_stored_figure_are_rejected(catalogue, coordinator, tmp_path):
+    run(write_csv(tmp_path / "first.csv", CLEAN_ROWS), coordinator)
+    rows = [row(channel="portal", completed=1), row(channel="phone"), row(channel="portal", completed=2)]
+    report = io.StringIO()
+
+    result = run(write_csv(tmp_path / "again.csv", rows), coordinator, report)
+
+    assert result.rejected
+    assert [(e["row"], e["column"]) for e in read_report(report)] == [("4", bulk.DUPLICATE_COLUMN)]
+    assert ServiceFigure.objects.get(channel__code="portal").completed == 90  # nothing written
+
+
+def test_two_rows_for_one_new_figure_in_different_batches_are_rejected(catalogue, coordinator, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 2)
+    rows = [row(channel="portal"), row(channel="phone"), row(channel="post"), row(channel="portal", completed=1)]
+    report = io.StringIO()
+
+    result = run(write_csv(tmp_path / "dup.csv", rows), coordinator, report)
+
+    assert result.rejected and result.created == 0
+    assert [(e["row"], e["column"], e["reason"]) for e in read_report(report)] == [
+        ("5", bulk.DUPLICATE_COLUMN, "the same service, provider, period and channel as row 2")
+    ]
+    assert not ServiceFigure.objects.exists()
+
+
+def test_only_the_provider_years_a_file_changed_are_recomputed(
+    catalogue, coordinator, tmp_path, django_capture_on_commit_callbacks
+):
+    from services.models import CostRecomputation, RecomputationKind
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run(write_csv(tmp_path / "first.csv", CLEAN_ROWS), coordinator)
+    first = CostRecomputation.objects.get(kind=RecomputationKind.INCREMENTAL)
+    # CLEAN_ROWS: ALPHA's 2023 portal and phone figures, BETA's 2024 second quarter.
+    assert first.scope == sorted([[catalogue["alpha"].pk, 2023], [catalogue["beta"].pk, 2024]])
+    changed = [*CLEAN_ROWS[:2], row(provider="BETA", year=2024, period_type="quarter", period_number=2,
+                                     channel="post", client_minutes=None, completed=80)]  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run(write_csv(tmp_path / "second.csv", changed), coordinator)
+
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 2)
+    second = CostRecomputation.objects.exclude(pk=first.pk).get()
+    assert second.scope == [[catalogue["beta"].pk, 2024]]
+
+
+def test_an_uploaded_import_names_itself_in_the_history_of_the_figures_it_changed(
+    catalogue, coordinator, tmp_path, media
+):
+    first = BulkImport.objects.create(
+        file=SimpleUploadedFile("a.csv", write_csv(tmp_path / "a.csv", CLEAN_ROWS).read_bytes()),
+        uploaded_by=coordinator,
+    )
+    changed = [row(channel="portal", completed=95), *CLEAN_ROWS[1:]]
+    second = BulkImport.objects.create(
+        file=SimpleUploadedFile("b.csv", write_csv(tmp_path / "b.csv", changed).read_bytes()),
+        uploaded_by=coordinator,
+    )
+
+    assert run_bulk_import.delay(first.pk, "en").get() == ImportStatus.DONE
+    assert run_bulk_import.delay(second.pk, "en").get() == ImportStatus.DONE
+
+    second.refresh_from_db()
+    assert (second.created_count, second.updated_count, second.first_created_id) == (0, 1, None)
+    portal = ServiceFigure.objects.get(channel__code="portal")
+    [change] = portal.history.all()
+    assert (change.history_type, change.history_user, change.history_change_reason) == (
+        "~",
+        coordinator,
+        f"bulk import #{second.pk}",
+    )
+    assert bulk.creating_import(portal) == first
+    made_by_hand = ServiceFigure.objects.create(
+        service=catalogue["service"], provider=catalogue["alpha"], year=2016, channel=portal.channel, completed=1
+    )
+    assert bulk.creating_import(made_by_hand) is None  # its history has its own "+" row
+
+
+@pytest.fixture
+def large_loads(monkeypatch):
+    """Every import that writes is a large load (whatever the table's statistics estimate); the list records each
+    LargeLoad that built its table again."""
+    monkeypatch.setattr(bulk, "LARGE_LOAD_ROWS", 1)
+    monkeypatch.setattr(bulk, "table_rows", lambda connection, model: 0)
+    restored = []
+    restore = bulk.LargeLoad.restore
+
+    def recording_restore(self):
+        restore(self)
+        restored.append(self)
+
+    monkeypatch.setattr(bulk.LargeLoad, "restore", recording_restore)
+    return restored
+
+
+def table_definition(connection, table):
+    """The indexes and constraints of `table`, as PostgreSQL's catalogue writes them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexdef", [table])
+        indexes = [definition for (definition,) in cursor.fetchall()]
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+            "WHERE conrelid = %s::regclass ORDER BY conname",
+            [table],
+        )
+        return indexes, cursor.fetchall()
+
+
+def test_a_large_load_builds_the_tables_indexes_and_constraints_again(
+    catalogue, coordinator, tmp_path, large_loads, postgres
+):
+    table = ServiceFigure._meta.db_table
+    before = table_definition(postgres, table)
+    assert len(before[0]) == 4 and len(before[1]) >= 4  # the key, the natural key, two indexes; the constraints
+
+    result = run(write_csv(tmp_path / "figures.csv", CLEAN_ROWS), coordinator)
+
+    assert (result.rejected, result.created, len(large_loads)) == (False, 3, 1)
+    assert table_definition(postgres, table) == before
+    assert ServiceFigure.objects.count() == 3
+
+
+def test_a_large_load_updates_and_inserts_with_the_history_of_what_changed(
+    catalogue, coordinator, tmp_path, large_loads, postgres
+):
+    run(write_csv(tmp_path / "first.csv", CLEAN_ROWS[:2]), coordinator)
+    before = table_definition(postgres, ServiceFigure._meta.db_table)
+    rows = [row(channel="portal", completed=95), CLEAN_ROWS[1], CLEAN_ROWS[2], row(channel="post")]
+
+    result = run(write_csv(tmp_path / "second.csv", rows), coordinator)
+
+    # portal changed; BETA's quarter and ALPHA's post are new; phone is as stored
+    assert (result.created, result.updated, result.unchanged, len(large_loads)) == (2, 1, 1, 2)
+    assert table_definition(postgres, ServiceFigure._meta.db_table) == before
+    assert ServiceFigure.objects.get(channel__code="portal", provider=catalogue["alpha"]).completed == 95
+    assert list(ServiceFigure.history.values_list("history_type", "completed")) == [("~", 95)]
+
+
+def test_a_large_load_with_two_rows_for_one_figure_writes_nothing_and_keeps_the_table(
+    catalogue, coordinator, tmp_path, large_loads, postgres
+):
+    table = ServiceFigure._meta.db_table
+    before = table_definition(postgres, table)
+    rows = [*CLEAN_ROWS, row(channel="phone", completed=1)]
+    report = io.StringIO()
+
+    result = run(write_csv(tmp_path / "figures.csv", rows), coordinator, report)
+
+    assert result.rejected
+    assert [(e["row"], e["column"]) for e in read_report(report)] == [("5", bulk.DUPLICATE_COLUMN)]
+    assert table_definition(postgres, table) == before
+    assert not ServiceFigure.objects.exists()
+
+
+def test_a_large_load_that_cannot_lock_the_table_keeps_its_indexes_and_still_imports(
+    catalogue, coordinator, tmp_path, large_loads, monkeypatch, postgres
+):
+    monkeypatch.setattr(bulk, "LARGE_LOAD_LOCK_TIMEOUT", "50ms")
+    main = connections["default"]
+    reader = main.__class__(dict(main.settings_dict), alias="reader")  # another session, reading figures
+    try:
+        with reader.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(f"SELECT COUNT(*) FROM {ServiceFigure._meta.db_table}")
+
+            result = run(write_csv(tmp_path / "figures.csv", CLEAN_ROWS), coordinator)
+
+            cursor.execute("ROLLBACK")
+    finally:
+        reader.close()
+    assert (result.rejected, result.created, large_loads) == (False, 3, [])
+    assert ServiceFigure.objects.count() == 3
+
+
+def sheet_cell(text):
+    """A CSV cell as a spreadsheet holds it: a number as a number."""
+    for number in (int, float):
+        try:
+            return number(text)
+        except ValueError:
+            pass
+    return text or None
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_clean_file_goes_the_fast_way_on_postgresql(catalogue, coordinator, tmp_path, monkeypatch, postgres, suffix):
+    row_by_row = []
+    check_in_python = bulk.FigureImport.check_in_python
+    monkeypatch.setattr(
+        bulk.FigureImport, "check_in_python", lambda self: row_by_row.append(self) or check_in_python(self)
+    )
+    path = write_csv(tmp_path / "figures.csv", CLEAN_ROWS)
+    if suffix == ".xlsx":
+        workbook = Workbook()
+        for cells in csv.reader(path.read_text().splitlines()):
+            workbook.active.append([sheet_cell(cell) for cell in cells])
+        path = tmp_path / "figures.xlsx"
+        workbook.save(path)
+
+    result = run(path, coordinator)
+
+    assert (result.rejected, result.created, row_by_row) == (False, 3, [])
 
 
 # --- pages -------------------------------------------------------------------------------------------------
