@@ -23,6 +23,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Role
+from institutions.admin_scoping import (
+    CoordinatorChangesMixin,
+    ParentScopedInlineMixin,
+    ReadOnlyMixin,
+    is_coordinator,
+    is_staff,
+)
 from institutions.resources import ImportRejected
 
 from .methodologies import THRESHOLD_FIELDS, answered_questions, chosen_options, frozen_methodologies, new_version
@@ -41,19 +48,6 @@ from .resources import (
 from .workflow import visible_assessments
 
 
-def _is_staff(request):
-    return request.user.is_active and request.user.is_staff
-
-
-def _is_coordinator(request):
-    return _is_staff(request) and request.user.is_coordinator
-
-
-def _may_read(request):
-    """Coordinators and experts read methodologies and rounds; editors and viewers work in the interface."""
-    return _is_coordinator(request) or (_is_staff(request) and request.user.role == Role.EXPERT)
-
-
 def _frozen_ids(request):
     """The frozen versions, looked up once per request."""
     if not hasattr(request, "_frozen_methodology_ids"):
@@ -62,7 +56,14 @@ def _frozen_ids(request):
 
 
 def _may_change_methodology(request, methodology_id):
-    return _is_coordinator(request) and (methodology_id is None or methodology_id not in _frozen_ids(request))
+    return is_coordinator(request) and (methodology_id is None or methodology_id not in _frozen_ids(request))
+
+
+class ExpertsReadMixin:
+    """Coordinators and experts read methodologies and rounds; editors and viewers work in the interface."""
+
+    def may_read(self, request):
+        return is_coordinator(request) or (is_staff(request) and request.user.role == Role.EXPERT)
 
 
 def _counts_text(counts):
@@ -75,7 +76,7 @@ def _counts_text(counts):
     return ", ".join(f"{labels[kind]}: {count}" for kind, count in counts.items())
 
 
-class MethodologyPartInline(admin.TabularInline):
+class MethodologyPartInline(ExpertsReadMixin, ParentScopedInlineMixin, admin.TabularInline):
     """A part of a methodology version, changed with it and frozen with it."""
 
     extra = 0
@@ -83,17 +84,11 @@ class MethodologyPartInline(admin.TabularInline):
     def methodology_id(self, obj):
         return getattr(obj, "pk", None)
 
+    def may_change(self, request, parent):
+        return _may_change_methodology(request, self.methodology_id(parent))
+
     def has_view_permission(self, request, obj=None):
-        return _may_read(request)
-
-    def has_add_permission(self, request, obj=None):
-        return _may_change_methodology(request, self.methodology_id(obj))
-
-    def has_change_permission(self, request, obj=None):
-        return _may_change_methodology(request, self.methodology_id(obj))
-
-    def has_delete_permission(self, request, obj=None):
-        return _may_change_methodology(request, self.methodology_id(obj))
+        return self.may_read(request)
 
 
 def _deleted(formset):
@@ -137,7 +132,7 @@ class AreaInline(MethodologyPartInline):
 
 
 @admin.register(Methodology)
-class MethodologyAdmin(SimpleHistoryAdmin):
+class MethodologyAdmin(ExpertsReadMixin, CoordinatorChangesMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "family", "version", "year", "frozen", "based_on", "created_at")
     list_filter = ("family", "year")
     search_fields = ("name_lv", "name_en")
@@ -171,15 +166,6 @@ class MethodologyAdmin(SimpleHistoryAdmin):
             return ("based_on", "created_at")
         return ("family", "version", "based_on", "created_at")
 
-    def has_module_permission(self, request):
-        return _may_read(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _may_read(request)
-
-    def has_add_permission(self, request):
-        return _is_coordinator(request)
-
     def has_change_permission(self, request, obj=None):
         return _may_change_methodology(request, getattr(obj, "pk", None))
 
@@ -187,7 +173,7 @@ class MethodologyAdmin(SimpleHistoryAdmin):
         return _may_change_methodology(request, getattr(obj, "pk", None))
 
     def has_new_version_permission(self, request):
-        return _is_coordinator(request)
+        return is_coordinator(request)
 
     @admin.action(description=_("Create a new version"), permissions=["new_version"])
     def create_new_version(self, request, queryset):
@@ -220,7 +206,7 @@ class MethodologyAdmin(SimpleHistoryAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "may_import": _is_coordinator(request)}
+        extra_context = {**(extra_context or {}), "may_import": is_coordinator(request)}
         return super().changelist_view(request, extra_context)
 
     def export_view(self, request, pk, file_format):
@@ -244,7 +230,7 @@ class MethodologyAdmin(SimpleHistoryAdmin):
         return HttpResponseRedirect(reverse("admin:assessments_methodology_change", args=[copy.pk]))
 
     def import_view(self, request):
-        if not _is_coordinator(request):
+        if not is_coordinator(request):
             raise PermissionDenied
         form = MethodologyImportForm(request.POST or None, request.FILES or None)
         errors = []
@@ -332,7 +318,7 @@ class BandInline(QuestionPartInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ExpertsReadMixin, CoordinatorChangesMixin, admin.ModelAdmin):
     list_display = ("code", "short_text", "area", "methodology", "question_type", "mandatory", "allows_not_applicable")
     list_filter = ("area__methodology", "question_type", "mandatory")
     search_fields = ("code", "text_lv", "text_en")
@@ -362,15 +348,6 @@ class QuestionAdmin(admin.ModelAdmin):
     def methodology(self, question):
         return question.area.methodology
 
-    def has_module_permission(self, request):
-        return _may_read(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _may_read(request)
-
-    def has_add_permission(self, request):
-        return _is_coordinator(request)
-
     def has_change_permission(self, request, obj=None):
         return _may_change_methodology(request, obj.area.methodology_id if obj is not None else None)
 
@@ -391,7 +368,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(ExpertsReadMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Rounds are opened in the interface; here the coordinator may rename one, move its deadline or close it."""
 
     list_display = ("__str__", "methodology", "year", "deadline", "status", "is_demo")
@@ -400,37 +377,13 @@ class RoundAdmin(admin.ModelAdmin):
     fields = ("methodology", "year", "name_lv", "name_en", "deadline", "status", "opened_by", "opened_at", "is_demo")
     readonly_fields = ("methodology", "year", "opened_by", "opened_at", "is_demo")
 
-    def has_module_permission(self, request):
-        return _may_read(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _may_read(request)
-
-    def has_add_permission(self, request):
-        return False
-
     def has_change_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return is_coordinator(request)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ExpertsReadMixin, ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_view_permission(self, request, obj=None):
-        return _may_read(request)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ScoreInline(ReadOnlyInline):
@@ -450,7 +403,7 @@ class AnswerInline(ReadOnlyInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+class AssessmentAdmin(ExpertsReadMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     """Read-only: assessments are filled in, reviewed and approved in the interface, where their rules live."""
 
     list_display = ("__str__", "institution", "round", "version", "status", "is_current", "submitted_at")
@@ -461,18 +414,3 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return visible_assessments(request.user, super().get_queryset(request))
-
-    def has_module_permission(self, request):
-        return _may_read(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _may_read(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

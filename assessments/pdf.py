@@ -1,34 +1,21 @@
 """The results pages as PDF (reportlab): an organisation's results in a round and a round's national view, in the
 reader's language, from the same data and the same tables as the pages (assessments/results.py,
-assessments/tables.py), so the PDF shows what the page shows to the same reader and nothing more.
-
-Latvian needs a font with its letters (ā, ē, ī, ū, ķ, ļ, ņ, ģ) and the trend marks (↑ ↓ ☆): DejaVu Sans is looked
-for in settings.PDF_FONT_DIR and the usual system places (Debian's fonts-dejavu-core). Without it the PDF falls
-back to reportlab's own Vera, which lacks the long vowels and the marks.
+assessments/tables.py), so the PDF shows what the page shows to the same reader and nothing more. Fonts, styles,
+tables and the footer are reports/pdf.py's.
 """
 
-import io
-from pathlib import Path
-from xml.sax.saxutils import escape
-
-from django.conf import settings
-from django.utils.formats import date_format
-from django.utils.timezone import localtime, now
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Spacer
 
 from reports.charts import PALETTE, number_formatter
+from reports.pdf import FONT, RULED_ROWS, SHADED_HEADER, build_pdf, paragraph, register_fonts, ruled_table, styles
 
 from .models import LEVELS, MaturityLevel
 from .results import level_label
@@ -54,66 +41,10 @@ from .tables import (
     year_rows,
 )
 
-FONT, BOLD = "ResultsSans", "ResultsSans-Bold"
-FONT_FILES = {FONT: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
-FALLBACK_FILES = {FONT: "Vera.ttf", BOLD: "VeraBd.ttf"}
-FONT_DIRS = (
-    "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu
-    "/usr/share/fonts/dejavu",  # Fedora, Alpine
-    "/usr/share/fonts/TTF",  # Arch
-)
 PAGE = landscape(A4)
 MARGIN = 15 * mm
 WIDTH = PAGE[0] - 2 * MARGIN
-INK = colors.HexColor("#1b1f24")
-RULE = colors.HexColor("#c9d0d8")
-HEAD = colors.HexColor("#eef1f4")
 format_score = number_formatter(1)
-
-
-# --- fonts and styles -------------------------------------------------------------------------------------------------
-
-
-def _font_dirs():
-    configured = getattr(settings, "PDF_FONT_DIR", "")
-    return ([Path(configured)] if configured else []) + [Path(path) for path in FONT_DIRS]
-
-
-def register_fonts():
-    """Register the PDF's two faces once: DejaVu Sans where it is found, else reportlab's Vera."""
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    for directory in _font_dirs():
-        if all((directory / file).is_file() for file in FONT_FILES.values()):
-            files = {name: directory / file for name, file in FONT_FILES.items()}
-            break
-    else:
-        import reportlab
-
-        directory = Path(reportlab.__file__).parent / "fonts"
-        files = {name: directory / file for name, file in FALLBACK_FILES.items()}
-    for name, path in files.items():
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
-
-
-def styles():
-    sheet = getSampleStyleSheet()
-    base = ParagraphStyle("results", parent=sheet["Normal"], fontName=FONT, fontSize=9, leading=11.5, textColor=INK)
-    return {
-        "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=16, leading=20, spaceAfter=4),
-        "h2": ParagraphStyle("h2", parent=base, fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4),
-        "h3": ParagraphStyle("h3", parent=base, fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3),
-        "body": base,
-        "muted": ParagraphStyle("muted", parent=base, textColor=colors.HexColor("#4f5862"), fontSize=8, leading=10),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
-        "number": ParagraphStyle("number", parent=base, fontSize=8, leading=10, alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=8, leading=10),
-    }
-
-
-def _p(text, style):
-    return Paragraph(escape(str(text)), style)
 
 
 # --- tables -----------------------------------------------------------------------------------------------------------
@@ -147,29 +78,17 @@ def table_flowable(table, style):
     """A django-tables2 table of assessments/tables.py as a reportlab table: its visible columns, each cell the
     export value written as on the page ("—" for none, levels by name, scores with one decimal)."""
     columns = [bound for bound in table.columns if not isinstance(bound.column, NewLevelColumn)]
-    header = [_p(bound.header, style["head"]) for bound in columns]
+    header = [paragraph(bound.header, style["head"]) for bound in columns]
     body = []
     for row in table.rows:
         cells = []
         for bound in columns:
             text = _cell_text(bound.column, row.get_cell_value(bound.name), row.record)
-            cells.append(_p(text, style["number"] if _numeric(bound.column) else style["cell"]))
+            cells.append(paragraph(text, style["number"] if _numeric(bound.column) else style["cell"]))
         body.append(cells)
     if not body:
-        return _p(_("Nothing to show."), style["muted"])
-    flowable = Table([header, *body], repeatRows=1, hAlign="LEFT", colWidths=_widths(columns))
-    flowable.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), HEAD),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
-    return flowable
+        return paragraph(_("Nothing to show."), style["muted"])
+    return ruled_table([header, *body], _widths(columns), commands=[*SHADED_HEADER, *RULED_ROWS])
 
 
 def _widths(columns):
@@ -232,36 +151,10 @@ def bar_drawing(labels, series, *, stacked=False, max_value=100, percent=False):
 # --- documents --------------------------------------------------------------------------------------------------------
 
 
-def _document(buffer, title):
-    return SimpleDocTemplate(
-        buffer,
-        pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=str(title),
-        author=_("Service governance platform"),
-        lang=(get_language() or "lv")[:2],
-    )
-
-
-def _footer(canvas, document):
-    canvas.saveState()
-    canvas.setFont(FONT, 7)
-    canvas.setFillColor(colors.HexColor("#4f5862"))
-    stamp = date_format(localtime(now()), "SHORT_DATETIME_FORMAT")
-    canvas.drawString(MARGIN, 8 * mm, f"{document.title} · {stamp}")
-    canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, str(canvas.getPageNumber()))
-    canvas.restoreState()
-
-
 def _build(title, story):
-    register_fonts()
-    buffer = io.BytesIO()
-    document = _document(buffer, title)
-    document.build(story, onFirstPage=_footer, onLaterPages=_footer)
-    return buffer.getvalue()
+    return build_pdf(
+        story, title=str(title), language=(get_language() or "lv")[:2], page=PAGE, margin=MARGIN, stamped=True
+    )
 
 
 def organisation_pdf(data):
@@ -275,15 +168,15 @@ def organisation_pdf(data):
     }
     overall = data.overall.score
     story = [
-        _p(title, style["title"]),
-        _p(
+        paragraph(title, style["title"]),
+        paragraph(
             f"{assessment.round.methodology} · {assessment.get_status_display()} · {data.peer_group_label}",
             style["muted"],
         ),
     ]
     if not data.counted:
         story.append(
-            _p(_("A preview: this assessment is not submitted, so it is not ranked or averaged."), style["body"])
+            paragraph(_("A preview: this assessment is not submitted, so it is not ranked or averaged."), style["body"])
         )
     if overall is not None and overall.score is not None:
         summary = _("Overall score %(score)s, %(level)s.") % {
@@ -299,9 +192,9 @@ def organisation_pdf(data):
             summary += " " + _("Change since the previous round: %(change)s points.") % {
                 "change": signed(data.overall.change)
             }
-        story.append(_p(summary, style["body"]))
+        story.append(paragraph(summary, style["body"]))
     story += [
-        _p(_("Scores by area"), style["h2"]),
+        paragraph(_("Scores by area"), style["h2"]),
         bar_drawing(
             [row.label for row in data.rows],
             [
@@ -314,18 +207,18 @@ def organisation_pdf(data):
         table_flowable(AreaScoreTable(area_rows(data)), style),
     ]
     if any(row.peer_withheld or row.national_withheld for row in data.rows):
-        story.append(_p(_("Averages marked “—”: %(reason)s.") % {"reason": withheld_reason()}, style["muted"]))
-    story.append(_p(_("The answers behind the scores"), style["h2"]))
+        story.append(paragraph(_("Averages marked “—”: %(reason)s.") % {"reason": withheld_reason()}, style["muted"]))
+    story.append(paragraph(_("The answers behind the scores"), style["h2"]))
     if data.review_pending:
         story.append(
-            _p(
+            paragraph(
                 _("The expert's review is under way: the answers the expert changed are shown once it is over."),
                 style["muted"],
             )
         )
     for area, items in data.answers:
         table = AnswerTable(answer_table_rows([(area, items)]), with_area=False)
-        story.append(KeepTogether([_p(f"{area.code} {area.name}", style["h3"]), table_flowable(table, style)]))
+        story.append(KeepTogether([paragraph(f"{area.code} {area.name}", style["h3"]), table_flowable(table, style)]))
     return _build(title, story)
 
 
@@ -336,22 +229,22 @@ def round_pdf(data, share=False):
     round_ = data.round
     title = _("Results of %(round)s") % {"round": round_.name}
     story = [
-        _p(title, style["title"]),
-        _p(
+        paragraph(title, style["title"]),
+        paragraph(
             f"{round_.methodology} · "
             + ngettext("%(count)d organisation counted", "%(count)d organisations counted", data.counted)
             % {"count": data.counted}
             + (f" · {data.peer_group_label}" if data.peer_group else ""),
             style["muted"],
         ),
-        _p(_("Average scores"), style["h2"]),
+        paragraph(_("Average scores"), style["h2"]),
     ]
     if data.previous_round:
-        story.append(_p(_("Compared with %(round)s.") % {"round": data.previous_round.name}, style["muted"]))
+        story.append(paragraph(_("Compared with %(round)s.") % {"round": data.previous_round.name}, style["muted"]))
     story.append(table_flowable(YearOnYearTable(year_rows(data.years)), style))
 
     shown = [row for row in data.distribution if row.total and not row.withheld]
-    story += [_p(_("Organisations by maturity level"), style["h2"])]
+    story += [paragraph(_("Organisations by maturity level"), style["h2"])]
     if shown:
         figures = [row.shares if share else row.counts for row in shown]
         story.append(
@@ -373,14 +266,14 @@ def round_pdf(data, share=False):
         (_("Averages by development-centre tier"), _("Development-centre tier"), data.tiers),
     ):
         table = GroupAverageTable(group_average_rows(averages), areas=averages.areas, group_label=column)
-        story += [_p(heading, style["h2"]), table_flowable(table, style)]
+        story += [paragraph(heading, style["h2"]), table_flowable(table, style)]
 
-    story.append(_p(_("League tables"), style["h2"]))
+    story.append(paragraph(_("League tables"), style["h2"]))
     if not data.league:
-        story.append(_p(_("No league table to show."), style["muted"]))
+        story.append(paragraph(_("No league table to show."), style["muted"]))
     for group in data.league:
         story += [
-            _p(group.label, style["h3"]),
+            paragraph(group.label, style["h3"]),
             table_flowable(LeagueTable(league_rows([group]), with_group=False), style),
         ]
     return _build(title, story)

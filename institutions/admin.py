@@ -4,6 +4,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_scoping import is_coordinator, is_staff
 from .models import (
     Institution,
     InstitutionGroup,
@@ -29,23 +30,20 @@ class RegistryAdmin(ImportExportModelAdmin):
     # A file with any invalid row is shown with its errors and cannot be confirmed.
     skip_import_confirm = False
 
-    def _is_coordinator(self, request):
-        return request.user.is_active and request.user.is_coordinator
-
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+        return is_staff(request)
 
     def has_add_permission(self, request):
-        return self._is_coordinator(request)
+        return is_coordinator(request)
 
     def has_change_permission(self, request, obj=None):
-        return self._is_coordinator(request)
+        return is_coordinator(request)
 
     def has_delete_permission(self, request, obj=None):
-        return self._is_coordinator(request)
+        return is_coordinator(request)
 
     def has_import_permission(self, request):
-        return self._is_coordinator(request)
+        return is_coordinator(request)
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
@@ -66,7 +64,16 @@ class PopulationInline(admin.TabularInline):
 @admin.register(Municipality)
 class MunicipalityAdmin(RegistryAdmin, SimpleHistoryAdmin):
     resource_classes = [MunicipalityResource]
-    list_display = ("name_lv", "name_en", "code", "kind", "planning_region", "development_tier", "valid_to", "successor")
+    list_display = (
+        "name_lv",
+        "name_en",
+        "code",
+        "kind",
+        "planning_region",
+        "development_tier",
+        "valid_to",
+        "successor",
+    )
     list_filter = ("kind", "planning_region", "development_tier", ("valid_to", admin.EmptyFieldListFilter))
     search_fields = ("code", "name_lv", "name_en")
     list_select_related = ("planning_region", "successor")
@@ -154,7 +161,7 @@ class InstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         return visible_institutions(request.user, super().get_export_queryset(request))
 
     def has_view_permission(self, request, obj=None):
-        if not (request.user.is_active and request.user.is_staff):
+        if not is_staff(request):
             return False
         return obj is None or visible_institutions(request.user).filter(pk=obj.pk).exists()
 
@@ -164,13 +171,13 @@ class InstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         return editable_institutions(request.user).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_coordinator
+        return is_coordinator(request)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_coordinator
+        return is_coordinator(request)
 
     def has_import_permission(self, request):
-        return request.user.is_active and request.user.is_coordinator
+        return is_coordinator(request)
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
@@ -179,5 +186,12 @@ class InstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_coordinator:
             # An editor may correct their institution's details, not its place in the registry.
-            readonly += ["group", "parent", "exclusion_category", "round1_override", "round1_override_reason", "is_demo"]
+            readonly += [
+                "group",
+                "parent",
+                "exclusion_category",
+                "round1_override",
+                "round1_override_reason",
+                "is_demo",
+            ]
         return readonly

@@ -298,6 +298,22 @@ def national_cost_panel(user):
     )
 
 
+def count_by(queryset, field):
+    """{value of `field`: the rows of `queryset` with it}, counted in the database."""
+    return dict(queryset.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n"))
+
+
+def volumes_chart(title, labels, services, consultations):
+    """Services and consultations at the centres, side by side for each period of `labels`."""
+    return grouped_bar_chart(
+        title,
+        labels,
+        [Series(_("Services"), services), Series(_("Consultations"), consultations)],
+        category_label=_("Period"),
+        formatter=number_formatter(0),
+    )
+
+
 def network_panel():
     """Services and consultations at the centres in each computed period and the municipalities per cost band
     (PeriodSummary, as vpvkac/network.py stored it)."""
@@ -306,15 +322,11 @@ def network_panel():
     charts = []
     if summaries:
         charts = [
-            grouped_bar_chart(
+            volumes_chart(
                 _("Services and consultations at the centres by period"),
                 labels,
-                [
-                    Series(_("Services"), [summary.services for summary in summaries]),
-                    Series(_("Consultations"), [summary.consultations for summary in summaries]),
-                ],
-                category_label=_("Period"),
-                formatter=number_formatter(0),
+                [summary.services for summary in summaries],
+                [summary.consultations for summary in summaries],
             ),
             stacked_bar_chart(
                 _("Municipalities by cost band of the cost per service"),
@@ -346,20 +358,8 @@ def plan_execution_panel(today):
     obligations (workplans/progress.py)."""
     plans = list(Plan.objects.order_by("order", "-start_year"))
     counts = progress.execution_by_plan(plans)
-    overdue_measures = dict(
-        progress.overdue_measures(today)
-        .order_by()
-        .values("action_line__plan_id")
-        .annotate(n=Count("pk"))
-        .values_list("action_line__plan_id", "n")
-    )
-    overdue_obligations = dict(
-        progress.overdue_obligations(today)
-        .order_by()
-        .values("measure__action_line__plan_id")
-        .annotate(n=Count("pk"))
-        .values_list("measure__action_line__plan_id", "n")
-    )
+    overdue_measures = count_by(progress.overdue_measures(today), "action_line__plan_id")
+    overdue_obligations = count_by(progress.overdue_obligations(today), "measure__action_line__plan_id")
     rows = [
         {
             "code": plan.code,
@@ -598,13 +598,7 @@ def obligations_panel(user, institution, today):
     counts = defaultdict(progress.StatusCounts)
     for row in obligations.order_by().values("measure__action_line__plan_id", "status").annotate(n=Count("pk")):
         counts[row["measure__action_line__plan_id"]].by_status[row["status"]] += row["n"]
-    overdue = dict(
-        progress.overdue_obligations(today, queryset=obligations)
-        .order_by()
-        .values("measure__action_line__plan_id")
-        .annotate(n=Count("pk"))
-        .values_list("measure__action_line__plan_id", "n")
-    )
+    overdue = count_by(progress.overdue_obligations(today, queryset=obligations), "measure__action_line__plan_id")
     plans = sorted(Plan.objects.in_bulk(list(counts)).values(), key=lambda plan: (plan.order, -plan.start_year))
     rows = [
         {
@@ -800,15 +794,11 @@ def municipality_network_panel(user, municipality):
     if rows:
         labels = [row["period"] for row in rows]
         charts = [
-            grouped_bar_chart(
+            volumes_chart(
                 _("Services and consultations by period: {municipality}").format(municipality=municipality.name),
                 labels,
-                [
-                    Series(_("Services"), [row["services"] for row in rows]),
-                    Series(_("Consultations"), [row["consultations"] for row in rows]),
-                ],
-                category_label=_("Period"),
-                formatter=number_formatter(0),
+                [row["services"] for row in rows],
+                [row["consultations"] for row in rows],
             ),
             line_chart(
                 _("Cost per service by period: {municipality}").format(municipality=municipality.name),

@@ -326,6 +326,15 @@ def cell(value):
     return value
 
 
+def in_both_languages(name, lv, en):
+    """The text fields `name`_lv and `name`_en, each described as "<lv> latviski." / "<en> in Latvian." and
+    likewise for English."""
+    return (
+        Field(f"{name}_lv", FieldType.STRING, Text(f"{lv} latviski.", f"{en} in Latvian.")),
+        Field(f"{name}_en", FieldType.STRING, Text(f"{lv} angliski.", f"{en} in English.")),
+    )
+
+
 def _codes(choices):
     """A code list as (code, label) pairs."""
     return tuple((value, label) for value, label in choices)
@@ -447,8 +456,7 @@ SERVICES = DataSet(
         Field("catalogue_id", FieldType.STRING, Text("Kataloga identifikators.", "Catalogue identifier.")),
         Field("name_lv", FieldType.STRING, Text("Nosaukums latviski.", "Name in Latvian.")),
         Field("name_en", FieldType.STRING, Text("Nosaukums angliski (var nebūt).", "Name in English (may be empty).")),
-        Field("description_lv", FieldType.STRING, Text("Apraksts latviski.", "Description in Latvian.")),
-        Field("description_en", FieldType.STRING, Text("Apraksts angliski.", "Description in English.")),
+        *in_both_languages("description", "Apraksts", "Description"),
         Field(
             "kind",
             FieldType.STRING,
@@ -472,12 +480,7 @@ SERVICES = DataSet(
             FieldType.STRING,
             Text("Turētājiestādes īsais nosaukums.", "Short name of the holder institution."),
         ),
-        Field(
-            "holder_name_lv", FieldType.STRING, Text("Turētājiestādes nosaukums latviski.", "Holder's name in Latvian.")
-        ),
-        Field(
-            "holder_name_en", FieldType.STRING, Text("Turētājiestādes nosaukums angliski.", "Holder's name in English.")
-        ),
+        *in_both_languages("holder_name", "Turētājiestādes nosaukums", "Holder's name"),
         Field(
             "providers",
             FieldType.LIST,
@@ -747,8 +750,7 @@ SERVICE_FIGURES = DataSet(
                 "LV for the country, the institution's short name or the unified service template's code.",
             ),
         ),
-        Field("group_name_lv", FieldType.STRING, Text("Grupas nosaukums latviski.", "Name of the group in Latvian.")),
-        Field("group_name_en", FieldType.STRING, Text("Grupas nosaukums angliski.", "Name of the group in English.")),
+        *in_both_languages("group_name", "Grupas nosaukums", "Name of the group"),
         Field(
             "channel",
             FieldType.STRING,
@@ -1001,8 +1003,7 @@ EINDEX_RESULTS = DataSet(
     fields=(
         Field("year", FieldType.INTEGER, Text("Novērtēšanas kārtas gads.", "Year of the assessment round.")),
         Field("round", FieldType.INTEGER, Text("Kārtas identifikators.", "Identifier of the round.")),
-        Field("round_name_lv", FieldType.STRING, Text("Kārtas nosaukums latviski.", "Name of the round in Latvian.")),
-        Field("round_name_en", FieldType.STRING, Text("Kārtas nosaukums angliski.", "Name of the round in English.")),
+        *in_both_languages("round_name", "Kārtas nosaukums", "Name of the round"),
         Field(
             "family",
             FieldType.STRING,
@@ -1013,8 +1014,7 @@ EINDEX_RESULTS = DataSet(
         Field(
             "organisation", FieldType.STRING, Text("Organizācijas īsais nosaukums.", "Short name of the organisation.")
         ),
-        Field("organisation_name_lv", FieldType.STRING, Text("Nosaukums latviski.", "Name in Latvian.")),
-        Field("organisation_name_en", FieldType.STRING, Text("Nosaukums angliski.", "Name in English.")),
+        *in_both_languages("organisation_name", "Nosaukums", "Name"),
         Field(
             "organisation_type",
             FieldType.STRING,
@@ -1031,8 +1031,7 @@ EINDEX_RESULTS = DataSet(
             FieldType.STRING,
             Text("Jomas kods; overall — kopvērtējums.", "Area code; overall for the overall score."),
         ),
-        Field("area_name_lv", FieldType.STRING, Text("Jomas nosaukums latviski.", "Name of the area in Latvian.")),
-        Field("area_name_en", FieldType.STRING, Text("Jomas nosaukums angliski.", "Name of the area in English.")),
+        *in_both_languages("area_name", "Jomas nosaukums", "Name of the area"),
         Field(
             "score",
             FieldType.DECIMAL,
@@ -1181,8 +1180,7 @@ VPVKAC_CENTRES = DataSet(
             FieldType.STRING,
             Text("Pašvaldība, kas uztur centru (kods).", "Code of the municipality that runs the centre."),
         ),
-        Field("municipality_name_lv", FieldType.STRING, Text("Pašvaldība latviski.", "Municipality in Latvian.")),
-        Field("municipality_name_en", FieldType.STRING, Text("Pašvaldība angliski.", "Municipality in English.")),
+        *in_both_languages("municipality_name", "Pašvaldība", "Municipality"),
         Field(
             "current_municipality",
             FieldType.STRING,
@@ -1378,8 +1376,7 @@ VPVKAC_FIGURES = DataSet(
         Field("period_first_day", FieldType.DATE, Text("Perioda pirmā diena.", "First day of the period.")),
         Field("period_last_day", FieldType.DATE, Text("Perioda pēdējā diena.", "Last day of the period.")),
         Field("municipality", FieldType.STRING, Text("Pašvaldības kods.", "Municipality code.")),
-        Field("municipality_name_lv", FieldType.STRING, Text("Pašvaldība latviski.", "Municipality in Latvian.")),
-        Field("municipality_name_en", FieldType.STRING, Text("Pašvaldība angliski.", "Municipality in English.")),
+        *in_both_languages("municipality_name", "Pašvaldība", "Municipality"),
         Field(
             "current_municipality",
             FieldType.STRING,

@@ -10,14 +10,26 @@ from django.contrib import admin
 from django.db import models
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from institutions.scoping import editable_institutions
+from institutions.admin_scoping import (
+    CoordinatorChangesMixin,
+    CoordinatorReadOnlyMixin,
+    InstitutionScopedAdminMixin,
+    ParentScopedInlineMixin,
+    ReadOnlyMixin,
+    ScopedRowsMixin,
+    is_coordinator,
+    is_staff,
+    may_edit_some_institution,
+)
 
+from .bulk import creating_import
 from .costing import PARAMETER_FIELDS
 from .models import (
     BulkImport,
@@ -64,18 +76,6 @@ TEMPLATE_CONTENT_TYPES = {
 }
 
 
-def _is_staff(request):
-    return request.user.is_active and request.user.is_staff
-
-
-def _is_coordinator(request):
-    return _is_staff(request) and request.user.is_coordinator
-
-
-def _may_edit_some_institution(request):
-    return _is_coordinator(request) or (_is_staff(request) and editable_institutions(request.user).exists())
-
-
 class CatalogueAdmin(ImportExportModelAdmin):
     """Import and export in CSV and XLSX, with an empty template of each file to download."""
 
@@ -85,10 +85,10 @@ class CatalogueAdmin(ImportExportModelAdmin):
     import_export_change_list_template = "admin/services/change_list_import_export.html"
 
     def has_module_permission(self, request):
-        return _is_staff(request)
+        return is_staff(request)
 
     def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
+        return is_staff(request)
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
@@ -126,20 +126,11 @@ class CatalogueAdmin(ImportExportModelAdmin):
         return response
 
 
-class CoordinatorListAdmin(CatalogueAdmin, SimpleHistoryAdmin):
-    """Shared code lists of the catalogue: every staff user reads them, the coordinator changes them."""
-
-    def has_add_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return _is_coordinator(request)
+class CoordinatorListAdmin(CoordinatorChangesMixin, CatalogueAdmin, SimpleHistoryAdmin):
+    """Shared code lists of the catalogue: every staff user reads them, the coordinator changes and imports them."""
 
     def has_import_permission(self, request):
-        return _is_coordinator(request)
+        return is_coordinator(request)
 
 
 @admin.register(Channel)
@@ -152,7 +143,7 @@ class ChannelAdmin(CatalogueAdmin):
     search_fields = ("code", "name_lv", "name_en")
 
     def _is_superuser(self, request):
-        return _is_staff(request) and request.user.is_superuser
+        return is_staff(request) and request.user.is_superuser
 
     def has_add_permission(self, request):
         return self._is_superuser(request)
@@ -185,67 +176,31 @@ class ServiceTemplateAdmin(CoordinatorListAdmin):
     prepopulated_fields = {"code": ("name_en",)}
 
 
-class ServiceChannelInline(admin.TabularInline):
+class ServiceChannelInline(ParentScopedInlineMixin, admin.TabularInline):
     """The channels a service is offered through; changed with the service, by whoever may change it."""
 
     model = ServiceChannel
     extra = 0
     fields = ("channel", "address", "fee_amount", "fee_currency", "fee_conditions", "processing_days")
 
-    def _may_change(self, request, obj):
-        return obj is None or editable_services(request.user).filter(pk=obj.pk).exists()
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_change(request, obj)
+    def may_change(self, request, service):
+        return service is None or editable_services(request.user).filter(pk=service.pk).exists()
 
 
-class ServiceScopedAdmin(CatalogueAdmin, SimpleHistoryAdmin):
-    """Rows seen and changed as services/scoping.py decides; subclasses name the scoping functions."""
+class ServiceScopedAdmin(InstitutionScopedAdminMixin, CatalogueAdmin, SimpleHistoryAdmin):
+    """Rows seen and changed as services/scoping.py decides; subclasses name the scoping functions. Whoever may
+    change a row deletes it; a new or changed row may only name services the user may see."""
 
-    visible = None  # function(user, queryset) -> queryset
-    editable = None
-
-    def get_queryset(self, request):
-        return self.visible(request.user, super().get_queryset(request))
-
-    def get_export_queryset(self, request):
-        return self.visible(request.user, super().get_export_queryset(request))
-
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or self.visible(request.user).filter(pk=obj.pk).exists()
-
-    def has_change_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        if obj is None:
-            return _may_edit_some_institution(request)
-        return self.editable(request.user).filter(pk=obj.pk).exists()
-
-    def has_add_permission(self, request):
-        return _may_edit_some_institution(request)
+    institution_fields = ("holder", "provider")
 
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
     def has_import_permission(self, request):
-        return _may_edit_some_institution(request)
+        return may_edit_some_institution(request)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # A new or changed row may only name institutions the user may edit, and services they may see.
-        if db_field.name in ("holder", "provider"):
-            kwargs["queryset"] = editable_institutions(request.user)
-        elif db_field.name == "service":
+        if db_field.name == "service":
             kwargs["queryset"] = visible_services(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -305,7 +260,7 @@ class ServiceAdmin(ServiceScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a service deletes its figures and costs: the coordinator's decision.
-        return _is_coordinator(request)
+        return is_coordinator(request)
 
 
 @admin.register(ServiceChannel)
@@ -402,7 +357,7 @@ class ServiceFigureAdmin(ServiceScopedAdmin):
     search_fields = ("service__catalogue_id", "service__name_lv", "provider__short_name", "provider__name_lv")
     list_select_related = ("service", "provider", "channel")
     autocomplete_fields = ("service", "provider")
-    readonly_fields = ("updated_at",)
+    readonly_fields = ("updated_at", "created_by_import")
     fieldsets = (
         (None, {"fields": ("service", "provider", "channel", ("year", "period_type", "period_number"))}),
         (_("Usage"), {"fields": ("started", "completed", "consultations", "client_minutes")}),
@@ -410,8 +365,18 @@ class ServiceFigureAdmin(ServiceScopedAdmin):
             _("Satisfaction"),
             {"fields": ("satisfaction_responses", "satisfaction_mean", ("rating_scale_min", "rating_scale_max"))},
         ),
-        (_("Provenance"), {"fields": ("is_demo", "updated_at")}),
+        (_("Provenance"), {"fields": ("is_demo", "updated_at", "created_by_import")}),
     )
+
+    @admin.display(description=_("created by bulk import"))
+    def created_by_import(self, obj):
+        """A figure made by a bulk import has no history row of its own creation: the import stands for it."""
+        bulk_import = creating_import(obj) if obj and obj.pk else None
+        if bulk_import is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:services_bulkimport_change", args=[bulk_import.pk]), bulk_import
+        )
 
 
 @admin.register(ServiceCost)
@@ -437,7 +402,7 @@ class ServiceCostAdmin(ServiceScopedAdmin):
 
 
 @admin.register(FigureSubmission)
-class FigureSubmissionAdmin(ExportMixin, SimpleHistoryAdmin):
+class FigureSubmissionAdmin(ScopedRowsMixin, CoordinatorChangesMixin, ExportMixin, SimpleHistoryAdmin):
     """Yearly reports and their status; they move through the submission workflow, so only the coordinator
     changes them here, and they are exported, not imported."""
 
@@ -456,75 +421,36 @@ class FigureSubmissionAdmin(ExportMixin, SimpleHistoryAdmin):
     def get_export_queryset(self, request):
         return visible_submissions(request.user, super().get_export_queryset(request))
 
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or visible_submissions(request.user).filter(pk=obj.pk).exists()
-
-    def has_add_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
     def has_export_permission(self, request):
         return self.has_view_permission(request)
 
 
 @admin.register(BulkImport)
-class BulkImportAdmin(admin.ModelAdmin):
+class BulkImportAdmin(CoordinatorReadOnlyMixin, admin.ModelAdmin):
     """The record of large files sent through the bulk path (services/bulk.py): read-only, for the coordinator;
     editors follow their own uploads on the bulk import pages."""
 
-    list_display = ("__str__", "original_name", "uploaded_by", "created_at", "status", "processed_rows", "error_count")
+    list_display = (
+        "__str__",
+        "original_name",
+        "uploaded_by",
+        "created_at",
+        "status",
+        "processed_rows",
+        "error_count",
+        "created_count",
+        "updated_count",
+        "first_created_id",
+        "last_created_id",
+    )
     list_filter = ("status", "kind")
     search_fields = ("original_name", "uploaded_by__username", "task_id")
     list_select_related = ("uploaded_by",)
     date_hierarchy = "created_at"
 
-    def has_module_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyCoordinatorAdmin(admin.ModelAdmin):
-    """Records that only services/costing.py writes: the coordinator reads them here, nobody edits them."""
-
-    def has_module_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CostParameters)
-class CostParametersAdmin(ReadOnlyCoordinatorAdmin):
+class CostParametersAdmin(CoordinatorReadOnlyMixin, admin.ModelAdmin):
     """The versions of the costing parameters. A new version is saved on the parameters page (or through the
     API), which also schedules the recomputation; a saved version never changes."""
 
@@ -533,7 +459,9 @@ class CostParametersAdmin(ReadOnlyCoordinatorAdmin):
 
 
 @admin.register(CostRecomputation)
-class CostRecomputationAdmin(ReadOnlyCoordinatorAdmin):
+class CostRecomputationAdmin(CoordinatorReadOnlyMixin, admin.ModelAdmin):
+    """The runs of services/costing.py: the coordinator reads them here, nobody edits them."""
+
     list_display = ("__str__", "kind", "status", "percent", "reason", "created_at", "finished_at", "rows_written")
     list_filter = ("kind", "status")
     search_fields = ("reason", "error", "task_id")
@@ -541,12 +469,21 @@ class CostRecomputationAdmin(ReadOnlyCoordinatorAdmin):
 
 
 @admin.register(CostFigure)
-class CostFigureAdmin(admin.ModelAdmin):
+class CostFigureAdmin(ScopedRowsMixin, ReadOnlyMixin, admin.ModelAdmin):
     """The stored cost figures, read-only; an institution's staff see their own institutions' rows."""
 
     list_display = (
-        "service", "provider", "year", "channel", "transactions", "cost", "cost_per_transaction",
-        "cost_per_transaction_missing", "peer_ratio", "is_outlier", "parameters",
+        "service",
+        "provider",
+        "year",
+        "channel",
+        "transactions",
+        "cost",
+        "cost_per_transaction",
+        "cost_per_transaction_missing",
+        "peer_ratio",
+        "is_outlier",
+        "parameters",
     )
     list_filter = ("year", "is_outlier", "cost_known", ("channel", admin.RelatedOnlyFieldListFilter))
     search_fields = ("service__catalogue_id", "service__name_lv", "provider__short_name")
@@ -555,20 +492,3 @@ class CostFigureAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return visible_cost_figures(request.user, super().get_queryset(request))
-
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or visible_cost_figures(request.user).filter(pk=obj.pk).exists()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -14,7 +14,15 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from institutions.scoping import editable_institutions
+from institutions.admin_scoping import (
+    CoordinatorChangesMixin,
+    CoordinatorReadOnlyMixin,
+    InstitutionScopedAdminMixin,
+    ParentScopedInlineMixin,
+    is_coordinator,
+    is_staff,
+    may_edit_some_institution,
+)
 
 from .models import (
     FINISHED_PROJECT_STATUSES,
@@ -55,114 +63,29 @@ from .scoping import (
 )
 
 
-def _is_staff(request):
-    return request.user.is_active and request.user.is_staff
-
-
-def _is_coordinator(request):
-    return _is_staff(request) and request.user.is_coordinator
-
-
-def _may_edit_some_institution(request):
-    return _is_coordinator(request) or (_is_staff(request) and editable_institutions(request.user).exists())
-
-
-class ScopedAdmin(ExportMixin, SimpleHistoryAdmin):
+class ScopedAdmin(InstitutionScopedAdminMixin, ExportMixin, SimpleHistoryAdmin):
     """Rows read and changed as `visible` and `editable` say; exported in CSV and XLSX through the same scope."""
 
     formats = [CSV, XLSX]
-    institution_fields = ()
-
-    def visible(self, user, queryset=None):
-        raise NotImplementedError
-
-    def editable(self, user, queryset=None):
-        raise NotImplementedError
-
-    def may_add(self, request):
-        return _may_edit_some_institution(request)
-
-    def get_queryset(self, request):
-        return self.visible(request.user, super().get_queryset(request))
-
-    def get_export_queryset(self, request):
-        return self.visible(request.user, super().get_export_queryset(request))
-
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or self.visible(request.user).filter(pk=obj.pk).exists()
-
-    def has_change_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        if obj is None:
-            return self.may_add(request)
-        return self.editable(request.user).filter(pk=obj.pk).exists()
-
-    def has_add_permission(self, request):
-        return _is_staff(request) and self.may_add(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return _is_coordinator(request)
 
     def has_export_permission(self, request):
-        return _is_staff(request)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.institution_fields:
-            kwargs["queryset"] = editable_institutions(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class CoordinatorChangesMixin:
-    """Read by every staff user, changed by the coordinator."""
-
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, *args):
-        return _is_coordinator(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return _is_coordinator(request)
+        return is_staff(request)
 
 
 # --- projects ----------------------------------------------------------------------------------------------------
 
 
-class ProjectChildInline(admin.TabularInline):
+class ProjectChildInline(ParentScopedInlineMixin, admin.TabularInline):
     """Rows of a project: changed by those who may change the project."""
 
     extra = 0
 
-    def _may_change(self, request, project):
-        if not _is_staff(request):
+    def may_change(self, request, project):
+        if not is_staff(request):
             return False
         if project is None:
-            return _may_edit_some_institution(request)
+            return may_edit_some_institution(request)
         return editable_projects(request.user).filter(pk=project.pk).exists()
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_change(request, obj)
 
 
 class ProjectMemberInline(ProjectChildInline):
@@ -284,12 +207,12 @@ class ResultIndicatorAdmin(ScopedAdmin):
         return editable_indicators(user, queryset)
 
     def get_readonly_fields(self, request, obj=None):
-        if _is_coordinator(request):
+        if is_coordinator(request):
             return ()
         return ("scope", "mandatory", "source_number")
 
     def save_model(self, request, obj, form, change):
-        if not _is_coordinator(request):
+        if not is_coordinator(request):
             obj.scope = IndicatorScope.INSTITUTION
             obj.mandatory = False
         super().save_model(request, obj, form, change)
@@ -324,7 +247,7 @@ class OversightDecisionAdmin(ScopedAdmin):
         return queryset if user.is_coordinator else queryset.none()
 
     def may_add(self, request):
-        return _is_coordinator(request)
+        return is_coordinator(request)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -352,7 +275,7 @@ class SharedComponentAdmin(CoordinatorChangesMixin, ExportMixin, SimpleHistoryAd
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_export_permission(self, request):
-        return _is_staff(request)
+        return is_staff(request)
 
 
 # --- reviews -----------------------------------------------------------------------------------------------------
@@ -394,7 +317,7 @@ class ReviewParametersAdmin(CoordinatorChangesMixin, admin.ModelAdmin):
     readonly_fields = ("created_by", "created_at")
 
     def has_change_permission(self, request, obj=None):
-        return obj is None and _is_coordinator(request)
+        return obj is None and is_coordinator(request)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -411,20 +334,5 @@ class ReviewParametersAdmin(CoordinatorChangesMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewReminderLog)
-class ReviewReminderLogAdmin(admin.ModelAdmin):
+class ReviewReminderLogAdmin(CoordinatorReadOnlyMixin, admin.ModelAdmin):
     list_display = ("subject_key", "recipient", "sent_on")
-
-    def has_module_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -17,9 +17,9 @@ from services.models import Service
 
 from . import scoping
 from .models import (
+    DECIDED_STATUSES,
     ComponentInstitution,
     ComponentProject,
-    DecisionStatus,
     IndicatorScope,
     Measurement,
     MeasurementSource,
@@ -608,7 +608,7 @@ class DecisionForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         status, decided = cleaned.get("status"), cleaned.get("decided_on")
-        if status in (DecisionStatus.ADOPTED, DecisionStatus.IMPLEMENTED, DecisionStatus.REJECTED) and not decided:
+        if status in DECIDED_STATUSES and not decided:
             self.add_error("decided_on", _("A decided status needs the day of the decision."))
         proposed = cleaned.get("proposed_on")
         if proposed and decided and decided < proposed:

@@ -1,17 +1,16 @@
-"""The evaluation of a transformation project (transformation/report.py) as a PDF, with reportlab and the DejaVu
-fonts of assessments/pdf.py: the same content as the XLSX file, laid out for landscape A4."""
+"""The evaluation of a transformation project (transformation/report.py) as a PDF, with the building blocks of
+reports/pdf.py: the same content as the XLSX file, laid out for landscape A4."""
 
-import io
-from xml.sax.saxutils import escape
+from functools import partial
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer
 
-from assessments.pdf import FONT, HEAD, RULE, register_fonts, styles
+from reports.pdf import NARROW_SIDES, RULED_ROWS, build_pdf, paragraph, register_fonts, ruled_table, styles
 
 from .evaluation import Outcome
 from .report import NO_VALUE, table_header
@@ -19,35 +18,15 @@ from .report import NO_VALUE, table_header
 PAGE = landscape(A4)
 MARGIN = 15 * mm
 WIDTH = PAGE[0] - 2 * MARGIN
-MUTED = colors.HexColor("#4f5862")
 OUTCOME_COLOURS = {Outcome.GAIN: colors.HexColor("#e3f1e6"), Outcome.LOSS: colors.HexColor("#fdecec")}
-TABLE_STYLE = [
-    ("BACKGROUND", (0, 0), (-1, 0), HEAD),
-    ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("TOPPADDING", (0, 0), (-1, -1), 2),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ("LEFTPADDING", (0, 0), (-1, -1), 3),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-]
-
-
-def _p(text, style):
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
-
-
-def _table(rows, widths, extra=()):
-    flowable = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    flowable.setStyle(TableStyle([*TABLE_STYLE, *extra]))
-    return flowable
+# Names and notes keep the line breaks they were written with.
+_p = partial(paragraph, keep_line_breaks=True)
 
 
 def facts_flowables(evaluation, style):
     rows = [[_p(label, style["head"]), _p(value, style["cell"])] for label, value in evaluation.facts]
     rows.append([_p(_("As of"), style["head"]), _p(evaluation.as_of, style["cell"])])
-    table = Table(rows, colWidths=[45 * mm, WIDTH - 45 * mm], hAlign="LEFT")
-    table.setStyle(TableStyle(TABLE_STYLE[1:]))
-    return [table]
+    return [ruled_table(rows, [45 * mm, WIDTH - 45 * mm], commands=[*RULED_ROWS, *NARROW_SIDES], repeat_rows=0)]
 
 
 def before_after_flowable(evaluation, style):
@@ -79,16 +58,7 @@ def before_after_flowable(evaluation, style):
         colour = OUTCOME_COLOURS.get(line.outcome)
         if colour is not None and line.outcome_label != NO_VALUE:
             extra.append(("BACKGROUND", (10, index), (10, index), colour))
-    return _table(rows, widths, extra)
-
-
-def _footer(canvas, document):
-    canvas.saveState()
-    canvas.setFont(FONT, 7)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(MARGIN, 8 * mm, document.title)
-    canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, str(canvas.getPageNumber()))
-    canvas.restoreState()
+    return ruled_table(rows, widths, extra=extra)
 
 
 def render_pdf(evaluation):
@@ -109,7 +79,7 @@ def render_pdf(evaluation):
         story.append(_p(_("Costs and benefits"), style["h2"]))
         rows = [[_p(_("Figure"), style["head"]), _p(_("Value"), style["head"])]]
         rows += [[_p(label, style["cell"]), _p(cell.text, style["number"])] for label, cell in evaluation.cost_benefit]
-        story.append(_table(rows, [90 * mm, 40 * mm]))
+        story.append(ruled_table(rows, [90 * mm, 40 * mm]))
         story.append(
             _p(
                 _("Net benefit = h·B − (I + h·R); benefit–cost ratio = h·B / (I + h·R); payback = I / (B − R)."),
@@ -123,24 +93,11 @@ def render_pdf(evaluation):
             story.append(_p(_("Project group"), style["h2"]))
             rows = [[_p(text, style["head"]) for text in (_("Name"), _("Role"), _("E-mail"))]]
             rows += [[_p(value, style["cell"]) for value in member] for member in evaluation.members]
-            story.append(_table(rows, [80 * mm, 70 * mm, 80 * mm]))
+            story.append(ruled_table(rows, [80 * mm, 70 * mm, 80 * mm]))
 
         story.append(_p(_("Phases"), style["h2"]))
         rows = [[_p(text, style["head"]) for text in (_("Phase"), _("Status"), _("Planned"), _("Actual"))]]
         rows += [[_p(value, style["cell"]) for value in phase] for phase in evaluation.phases]
-        story.append(_table(rows, [70 * mm, 40 * mm, 60 * mm, 60 * mm]))
+        story.append(ruled_table(rows, [70 * mm, 40 * mm, 60 * mm, 60 * mm]))
 
-        buffer = io.BytesIO()
-        document = SimpleDocTemplate(
-            buffer,
-            pagesize=PAGE,
-            leftMargin=MARGIN,
-            rightMargin=MARGIN,
-            topMargin=MARGIN,
-            bottomMargin=MARGIN,
-            title=evaluation.title,
-            author=_("Service governance platform"),
-            lang=evaluation.language,
-        )
-        document.build(story, onFirstPage=_footer, onLaterPages=_footer)
-    return buffer.getvalue()
+        return build_pdf(story, title=evaluation.title, language=evaluation.language, page=PAGE, margin=MARGIN)

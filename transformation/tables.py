@@ -640,8 +640,9 @@ class DecisionTable(BaseTable):
         return yes_no(value)
 
 
-class CostEvidenceTable(BaseTable):
-    caption = _("Cost-figure evidence")
+class PeerComparisonTable(BaseTable):
+    """A service's cost per transaction at a provider beside its peers' median (services/costing.py): the columns
+    a decision's cost evidence and the candidate list share."""
 
     service = tables.Column(verbose_name=_("Service"), accessor="service__name", orderable=False)
     provider = tables.Column(verbose_name=_("Provider"), accessor="provider__short_name", orderable=False)
@@ -652,10 +653,6 @@ class CostEvidenceTable(BaseTable):
     peer_median = tables.Column(verbose_name=_("Peer median"), attrs=NUMERIC, orderable=False, empty_values=())
     peer_ratio = tables.Column(verbose_name=_("Ratio to the median"), attrs=NUMERIC, orderable=False, empty_values=())
     peer_count = tables.Column(verbose_name=_("Peers"), attrs=NUMERIC, orderable=False)
-    is_outlier = tables.Column(verbose_name=_("Outlier"), orderable=False)
-
-    class Meta(BaseTable.Meta):
-        per_page = 100
 
     def render_cost_per_transaction(self, value):
         return format_value(value, ValueKind.MONEY)
@@ -675,6 +672,15 @@ class CostEvidenceTable(BaseTable):
     def value_peer_ratio(self, value):
         return export_number(value)
 
+
+class CostEvidenceTable(PeerComparisonTable):
+    caption = _("Cost-figure evidence")
+
+    is_outlier = tables.Column(verbose_name=_("Outlier"), orderable=False)
+
+    class Meta(BaseTable.Meta):
+        per_page = 100
+
     def render_is_outlier(self, value):
         return yes_no(value)
 
@@ -682,21 +688,13 @@ class CostEvidenceTable(BaseTable):
         return str(yes_no(value))
 
 
-class CandidateTable(BaseTable):
+class CandidateTable(PeerComparisonTable):
     """Services whose cost per transaction differs significantly from their peers' median (domain brief §3 peer
     comparison): ratio ≥ k or ≤ 1/k."""
 
     caption = _("Candidates for review")
 
     service = tables.Column(verbose_name=_("Service"), accessor="service__name", orderable=False, attrs=NAME)
-    provider = tables.Column(verbose_name=_("Provider"), accessor="provider__short_name", orderable=False)
-    year = tables.Column(verbose_name=_("Year"), orderable=False)
-    cost_per_transaction = tables.Column(
-        verbose_name=_("Cost per transaction"), attrs=NUMERIC, orderable=False, empty_values=()
-    )
-    peer_median = tables.Column(verbose_name=_("Peer median"), attrs=NUMERIC, orderable=False, empty_values=())
-    peer_ratio = tables.Column(verbose_name=_("Ratio to the median"), attrs=NUMERIC, orderable=False, empty_values=())
-    peer_count = tables.Column(verbose_name=_("Peers"), attrs=NUMERIC, orderable=False)
     direction = tables.Column(verbose_name=_("Differs"), orderable=False, empty_values=())
     action = tables.Column(
         verbose_name=_("Action"), accessor="year", orderable=False, empty_values=(), exclude_from_export=True
@@ -720,24 +718,6 @@ class CandidateTable(BaseTable):
 
     def value_service(self, value):
         return value
-
-    def render_cost_per_transaction(self, value):
-        return format_value(value, ValueKind.MONEY)
-
-    def value_cost_per_transaction(self, value):
-        return export_number(value)
-
-    def render_peer_median(self, value):
-        return format_value(value, ValueKind.MONEY)
-
-    def value_peer_median(self, value):
-        return export_number(value)
-
-    def render_peer_ratio(self, value):
-        return number_formatter(2)(float(value)) if value is not None else "—"
-
-    def value_peer_ratio(self, value):
-        return export_number(value)
 
     def render_direction(self, record):
         if record.direction == "high":

@@ -14,6 +14,16 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from institutions.admin_scoping import (
+    CoordinatorChangesMixin,
+    CoordinatorReadOnlyMixin,
+    ParentScopedInlineMixin,
+    ReadOnlyMixin,
+    ScopedRowsMixin,
+    is_coordinator,
+    is_staff,
+)
+
 from . import bulk
 from .centres import change_status
 from .models import (
@@ -47,58 +57,12 @@ from .views.scopes import visible_grants, visible_municipality_figures
 CENTRE_IDENTITY = ("code", "name", "tier", "municipality", "settlement", "opened_on", "source", "is_demo")
 
 
-def _is_staff(request):
-    return request.user.is_active and request.user.is_staff
-
-
-def _is_coordinator(request):
-    return _is_staff(request) and request.user.is_coordinator
-
-
 def _records_figures(request):
     """The user records the figures of at least one centre."""
-    return _is_coordinator(request) or (_is_staff(request) and editable_centres(request.user).exists())
+    return is_coordinator(request) or (is_staff(request) and editable_centres(request.user).exists())
 
 
 # --- shared reference -------------------------------------------------------------------------------------------
-
-
-class CoordinatorChangesMixin:
-    """Every staff user reads it; the coordinator changes it."""
-
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, *args):
-        return _is_coordinator(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-
-class ReadOnlyMixin:
-    """Written by the computations or on their own pages: read here, never changed."""
-
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReportingPeriod)
@@ -160,7 +124,7 @@ class PublishedCostPerServiceAdmin(CoordinatorChangesMixin, SimpleHistoryAdmin):
 # --- the centres ---------------------------------------------------------------------------------------------------
 
 
-class CentreScopedAdmin(SimpleHistoryAdmin):
+class CentreScopedAdmin(ScopedRowsMixin, SimpleHistoryAdmin):
     """Rows that point at a centre (`centre_field`): seen within `visible_centres`, changed within
     `editable_centres` (only the coordinator when `coordinator_changes`), naming only centres the user edits."""
 
@@ -172,26 +136,18 @@ class CentreScopedAdmin(SimpleHistoryAdmin):
 
     def _editable(self, request, obj):
         if self.coordinator_changes:
-            return _is_coordinator(request)
+            return is_coordinator(request)
         if obj is None:
             return _records_figures(request)
         return scope_by_centre(
             request.user, type(obj).objects.filter(pk=obj.pk), field=self.centre_field, editable=True
         ).exists()
 
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
     def has_add_permission(self, request, *args):
-        return _is_staff(request) and self._editable(request, None)
+        return is_staff(request) and self._editable(request, None)
 
     def has_change_permission(self, request, obj=None):
-        return _is_staff(request) and self._editable(request, obj)
+        return is_staff(request) and self._editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
@@ -202,27 +158,15 @@ class CentreScopedAdmin(SimpleHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class CentrePartInline(admin.TabularInline):
+class CentrePartInline(ParentScopedInlineMixin, admin.TabularInline):
     """A part of a centre (hours, desks): changed by whoever may change the centre's figures and hours."""
 
     extra = 0
 
-    def _may_change(self, request, obj):
-        if not _is_staff(request):
+    def may_change(self, request, centre):
+        if not is_staff(request):
             return False
-        return obj is None or editable_centres(request.user).filter(pk=obj.pk).exists()
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_change(request, obj)
+        return centre is None or editable_centres(request.user).filter(pk=centre.pk).exists()
 
 
 class OpeningHoursInline(CentrePartInline):
@@ -237,7 +181,7 @@ class DeskInline(CentrePartInline):
     show_change_link = True
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(CoordinatorChangesMixin, admin.TabularInline):
     """The status history: the coordinator adds a step; the centre's status follows (centres.change_status)."""
 
     model = CentreStatusChange
@@ -245,21 +189,12 @@ class StatusChangeInline(admin.TabularInline):
     fields = ("since", "status", "note", "changed_by", "recorded_at")
     readonly_fields = ("changed_by", "recorded_at")
 
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Centre)
-class CentreAdmin(SimpleHistoryAdmin):
+class CentreAdmin(ScopedRowsMixin, SimpleHistoryAdmin):
     list_display = ("name", "code", "municipality", "tier", "status", "in_library", "is_demo")
     list_filter = ("tier", "status", "in_library", "is_demo")
     search_fields = ("name", "code", "address", "municipality__name_lv")
@@ -285,30 +220,22 @@ class CentreAdmin(SimpleHistoryAdmin):
         return visible_centres(request.user, super().get_queryset(request))
 
     def get_readonly_fields(self, request, obj=None):
-        if _is_coordinator(request):
+        if is_coordinator(request):
             return self.readonly_fields
         return (*self.readonly_fields, *CENTRE_IDENTITY)
 
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
     def has_add_permission(self, request):
-        return _is_coordinator(request)
+        return is_coordinator(request)
 
     def has_change_permission(self, request, obj=None):
-        if not _is_staff(request):
+        if not is_staff(request):
             return False
         if obj is None:
             return _records_figures(request)
         return editable_centres(request.user).filter(pk=obj.pk).exists()
 
     def has_delete_permission(self, request, obj=None):
-        return _is_coordinator(request)
+        return is_coordinator(request)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not CentreStatusChange:
@@ -322,10 +249,10 @@ class ReceptionScheduleInline(CentrePartInline):
     model = ReceptionSchedule
     fields = ("weekday", "week_of_month", "starts_at", "ends_at", "valid_from", "valid_to")
 
-    def _may_change(self, request, obj):
-        if not _is_staff(request):
+    def may_change(self, request, desk):
+        if not is_staff(request):
             return False
-        return obj is None or editable_centres(request.user).filter(pk=obj.centre_id).exists()
+        return desk is None or editable_centres(request.user).filter(pk=desk.centre_id).exists()
 
 
 @admin.register(Desk)
@@ -339,8 +266,8 @@ class DeskAdmin(CentreScopedAdmin):
 
 
 @admin.register(CentreMembership)
-class CentreMembershipAdmin(SimpleHistoryAdmin):
-    """Who works for which centre: the coordinator's to grant."""
+class CentreMembershipAdmin(CoordinatorChangesMixin, SimpleHistoryAdmin):
+    """Who works for which centre: the coordinator's to grant, and to read."""
 
     list_display = ("user", "centre", "can_edit", "created_at")
     list_filter = ("can_edit",)
@@ -348,20 +275,8 @@ class CentreMembershipAdmin(SimpleHistoryAdmin):
     list_select_related = ("user", "centre")
     raw_id_fields = ("user", "centre")
 
-    def has_module_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_add_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return _is_coordinator(request)
+    def may_read(self, request):
+        return is_coordinator(request)
 
 
 # --- figures ------------------------------------------------------------------------------------------------------
@@ -402,7 +317,7 @@ class SatisfactionScoreAdmin(CentreScopedAdmin):
 
 
 @admin.register(Grant)
-class GrantAdmin(SimpleHistoryAdmin):
+class GrantAdmin(ScopedRowsMixin, CoordinatorChangesMixin, SimpleHistoryAdmin):
     list_display = ("period", "municipality", "centre", "kind", "amount", "is_demo")
     list_filter = ("period", "kind", "is_demo")
     search_fields = ("municipality__name_lv", "centre__name")
@@ -412,23 +327,6 @@ class GrantAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return visible_grants(request.user, super().get_queryset(request))
-
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def has_add_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return _is_coordinator(request)
 
 
 @admin.register(ContactImport)
@@ -451,15 +349,9 @@ class NetworkParametersAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(NetworkRecomputation)
-class NetworkRecomputationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NetworkRecomputationAdmin(CoordinatorReadOnlyMixin, admin.ModelAdmin):
     list_display = ("pk", "kind", "status", "reason", "steps_done", "steps_total", "rows_written", "created_at")
     list_filter = ("kind", "status")
-
-    def has_module_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_coordinator(request)
 
 
 @admin.register(PeriodSummary)
@@ -469,7 +361,7 @@ class PeriodSummaryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CentreFigure)
-class CentreFigureAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CentreFigureAdmin(ScopedRowsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("centre", "period", "services", "consultations", "cost_per_service", "band", "proposable")
     list_filter = ("period", "band", "proposable", "tier")
     search_fields = ("centre__name", "centre__code")
@@ -478,14 +370,9 @@ class CentreFigureAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return scope_by_centre(request.user, super().get_queryset(request))
 
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
 
 @admin.register(MunicipalityFigure)
-class MunicipalityFigureAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MunicipalityFigureAdmin(ScopedRowsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("municipality", "period", "centres", "services", "running_grant", "cost_per_service", "band")
     list_filter = ("period", "band", "tier")
     search_fields = ("municipality__name_lv",)
@@ -494,14 +381,9 @@ class MunicipalityFigureAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return visible_municipality_figures(request.user, super().get_queryset(request))
 
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
 
 @admin.register(NetworkReviewDecision)
-class NetworkReviewDecisionAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class NetworkReviewDecisionAdmin(ScopedRowsMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ("centre", "period", "decision", "decided_by", "decided_at")
     list_filter = ("period", "decision")
     search_fields = ("centre__name", "reason")
@@ -509,8 +391,3 @@ class NetworkReviewDecisionAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return scope_by_centre(request.user, super().get_queryset(request))
-
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()

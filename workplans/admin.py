@@ -13,7 +13,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from institutions.scoping import editable_institutions
+from institutions.admin_scoping import (
+    CoordinatorChangesMixin,
+    CoordinatorReadOnlyMixin,
+    InstitutionScopedAdminMixin,
+    ParentScopedInlineMixin,
+    is_coordinator,
+)
 
 from .models import (
     ActionLine,
@@ -59,38 +65,7 @@ REVIEW_FIELDS = (
 )
 
 
-def _is_staff(request):
-    return request.user.is_active and request.user.is_staff
-
-
-def _is_coordinator(request):
-    return _is_staff(request) and request.user.is_coordinator
-
-
-def _may_edit_some_institution(request):
-    return _is_coordinator(request) or (_is_staff(request) and editable_institutions(request.user).exists())
-
-
 # --- plans as data -------------------------------------------------------------------------------------------------
-
-
-class CoordinatorChangesMixin:
-    """Shared reference: every staff user reads it, the coordinator changes it."""
-
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, *args):
-        return _is_coordinator(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return _is_coordinator(request)
 
 
 class ReferenceInline(CoordinatorChangesMixin, admin.TabularInline):
@@ -197,47 +172,10 @@ class IndicatorAdmin(CoordinatorChangesMixin, SimpleHistoryAdmin):
 # --- what hangs off an institution ---------------------------------------------------------------------------------
 
 
-class InstitutionScopedAdmin(SimpleHistoryAdmin):
-    """Rows seen and changed as workplans/scoping.py decides; new and changed rows may only name institutions the
-    user may edit. Subclasses say how to scope."""
+class InstitutionScopedAdmin(InstitutionScopedAdminMixin, SimpleHistoryAdmin):
+    """Rows seen and changed as workplans/scoping.py decides; subclasses name the scoping functions."""
 
     institution_fields = ("institution",)
-
-    def visible(self, user, queryset=None):
-        raise NotImplementedError
-
-    def editable(self, user, queryset=None):
-        raise NotImplementedError
-
-    def get_queryset(self, request):
-        return self.visible(request.user, super().get_queryset(request))
-
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        return obj is None or self.visible(request.user).filter(pk=obj.pk).exists()
-
-    def has_change_permission(self, request, obj=None):
-        if not _is_staff(request):
-            return False
-        if obj is None:
-            return _may_edit_some_institution(request)
-        return self.editable(request.user).filter(pk=obj.pk).exists()
-
-    def has_add_permission(self, request):
-        return _may_edit_some_institution(request)
-
-    def has_delete_permission(self, request, obj=None):
-        # History is the record of what an institution reported: only the coordinator deletes.
-        return _is_coordinator(request)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.institution_fields:
-            kwargs["queryset"] = editable_institutions(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReviewableAdminMixin:
@@ -274,7 +212,7 @@ class ObligationAdmin(InstitutionScopedAdmin):
 
     def has_add_permission(self, request):
         # Obligations follow from the plan (workplans/obligations.py); a voluntary one is the coordinator's.
-        return _is_coordinator(request)
+        return is_coordinator(request)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -320,32 +258,12 @@ class IndicatorActualAdmin(ReviewableAdminMixin, InstitutionScopedAdmin):
         return editable_indicator_actuals(user, queryset)
 
 
-class ScopedParentInlineMixin:
-    """Rows inside a team or an improvement plan: every staff user who sees the parent reads them; they are added,
-    changed and deleted where `_may_change(request, parent)` says so."""
-
-    def _may_change(self, request, parent):
-        raise NotImplementedError
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-
-class TeamMemberInline(ScopedParentInlineMixin, admin.TabularInline):
+class TeamMemberInline(ParentScopedInlineMixin, admin.TabularInline):
     model = TeamMember
     extra = 0
     fields = ("name", "position", "email", "roles", "member_from", "member_to")
 
-    def _may_change(self, request, team):
+    def may_change(self, request, team):
         return team is None or visible_teams(request.user, editable=True).filter(pk=team.pk).exists()
 
 
@@ -385,7 +303,7 @@ class TeamMemberAdmin(InstitutionScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ImprovementItemInline(ScopedParentInlineMixin, admin.StackedInline):
+class ImprovementItemInline(ParentScopedInlineMixin, admin.StackedInline):
     model = ImprovementItem
     extra = 0
     fields = (
@@ -399,7 +317,7 @@ class ImprovementItemInline(ScopedParentInlineMixin, admin.StackedInline):
     )
     raw_id_fields = ("service",)
 
-    def _may_change(self, request, improvement_plan):
+    def may_change(self, request, improvement_plan):
         return improvement_plan is None or (
             visible_improvement_plans(request.user, editable=True).filter(pk=improvement_plan.pk).exists()
             and can_change(request.user, improvement_plan)
@@ -447,30 +365,11 @@ class ImprovementItemAdmin(InstitutionScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-# --- generated records ---------------------------------------------------------------------------------------------
-
-
-class ReadOnlyCoordinatorAdmin(admin.ModelAdmin):
-    """Records the system writes (workplans/report.py, workplans/reminders.py): the coordinator reads them."""
-
-    def has_module_permission(self, request):
-        return _is_coordinator(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_coordinator(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# --- generated records (workplans/report.py, workplans/reminders.py) --------------------------------------------------
 
 
 @admin.register(ExecutionReport)
-class ExecutionReportAdmin(ReadOnlyCoordinatorAdmin):
+class ExecutionReportAdmin(CoordinatorReadOnlyMixin, admin.ModelAdmin):
     list_display = ("__str__", "plan", "language", "status", "progress", "requested_by", "created_at", "finished_at")
     list_filter = ("status", "plan", "language")
     search_fields = ("plan__code", "error", "task_id")
@@ -479,7 +378,7 @@ class ExecutionReportAdmin(ReadOnlyCoordinatorAdmin):
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(ReadOnlyCoordinatorAdmin):
+class ReminderLogAdmin(CoordinatorReadOnlyMixin, admin.ModelAdmin):
     list_display = ("kind", "subject_key", "recipient", "sent_on")
     list_filter = ("kind", "sent_on")
     search_fields = ("subject_key", "recipient")

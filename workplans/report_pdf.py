@@ -1,49 +1,25 @@
-"""The plan execution report (workplans/report.py) as a PDF, with reportlab and the DejaVu fonts of
-assessments/pdf.py: the same content as the HTML and XLSX files, laid out for A4."""
+"""The plan execution report (workplans/report.py) as a PDF, with the building blocks of reports/pdf.py: the same
+content as the HTML and XLSX files, laid out for A4."""
 
-import io
+from functools import partial
 from xml.sax.saxutils import escape
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer
 
-from assessments.pdf import FONT, HEAD, RULE, register_fonts, styles
+from reports.pdf import HEAD, build_pdf, paragraph, register_fonts, ruled_table, styles
 
 from .report import summary_sentence, title_facts
 
 PAGE = A4
 MARGIN = 18 * mm
 WIDTH = PAGE[0] - 2 * MARGIN
-MUTED = colors.HexColor("#4f5862")
-TABLE_STYLE = TableStyle(
-    [
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]
-)
-
-
-def _p(text, style):
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
-
-
-def _table(rows, widths, total_rows=()):
-    flowable = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    commands = list(TABLE_STYLE.getCommands())
-    for index in total_rows:
-        commands.append(("BACKGROUND", (0, index), (-1, index), HEAD))
-    flowable.setStyle(TableStyle(commands))
-    return flowable
+# The report's texts (evidence, notes) keep the line breaks they were written with.
+_p = partial(paragraph, keep_line_breaks=True)
 
 
 def indicator_flowables(table, style):
@@ -67,7 +43,7 @@ def indicator_flowables(table, style):
                 + [_p(cell.text, style["number"]) for cell in row.targets]
                 + [_p("", style["cell"])]
             )
-    flowables = [_table(rows, widths)]
+    flowables = [ruled_table(rows, widths)]
     flowables.extend(_p(note, style["muted"]) for note in table.notes)
     for row in table.rows:
         if row.result_label or row.result_note:
@@ -105,16 +81,7 @@ def counts_flowable(report, rows, style):
         label_style = style["head"] if row.is_total else style["cell"]
         table.append([_p(row.label, label_style), *[_p(value, style["number"]) for value in row.cells]])
     totals = [index + 1 for index, row in enumerate(rows) if row.is_total]
-    return _table(table, widths, total_rows=totals)
-
-
-def _footer(canvas, document):
-    canvas.saveState()
-    canvas.setFont(FONT, 7)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(MARGIN, 8 * mm, document.title)
-    canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, str(canvas.getPageNumber()))
-    canvas.restoreState()
+    return ruled_table(table, widths, extra=[("BACKGROUND", (0, index), (-1, index), HEAD) for index in totals])
 
 
 def render_pdf(report):
@@ -146,17 +113,4 @@ def render_pdf(report):
             story.append(counts_flowable(report, [section.counts], style))
         story += [PageBreak(), _p(_("Counts by status"), style["h2"]), counts_flowable(report, report.counts, style)]
         story += [Spacer(1, 4 * mm), _p(summary_sentence(report), style["body"])]
-        buffer = io.BytesIO()
-        document = SimpleDocTemplate(
-            buffer,
-            pagesize=PAGE,
-            leftMargin=MARGIN,
-            rightMargin=MARGIN,
-            topMargin=MARGIN,
-            bottomMargin=MARGIN,
-            title=report.title,
-            author=_("Service governance platform"),
-            lang=report.language,
-        )
-        document.build(story, onFirstPage=_footer, onLaterPages=_footer)
-    return buffer.getvalue()
+        return build_pdf(story, title=report.title, language=report.language, page=PAGE, margin=MARGIN)

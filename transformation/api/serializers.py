@@ -22,6 +22,7 @@ from services.scoping import visible_services
 
 from .. import reviews
 from ..models import (
+    DECIDED_STATUSES,
     CatalogueSource,
     ComponentInstitution,
     ComponentKind,
@@ -531,7 +532,7 @@ class OversightDecisionSerializer(serializers.ModelSerializer):
         status = attrs.get("status", getattr(self.instance, "status", DecisionStatus.PROPOSED))
         decided = attrs.get("decided_on", getattr(self.instance, "decided_on", None))
         proposed = attrs.get("proposed_on", getattr(self.instance, "proposed_on", None))
-        if status in (DecisionStatus.ADOPTED, DecisionStatus.IMPLEMENTED, DecisionStatus.REJECTED) and not decided:
+        if status in DECIDED_STATUSES and not decided:
             raise serializers.ValidationError({"decided_on": [_("A decided decision has a decision date.")]})
         if decided and proposed and decided < proposed:
             raise serializers.ValidationError({"decided_on": [_("The decision cannot come before the proposal.")]})

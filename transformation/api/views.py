@@ -12,6 +12,7 @@ through transformation/workflow.py; a refused step answers 400 with the reason.
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -98,6 +99,24 @@ def write_responses(status_code, result, noun, who):
     return responses
 
 
+WRITE_STATUS = {"create": 201, "update": 200, "partial_update": 200, "destroy": 204}
+
+
+def scoped_crud_schema(noun, serializer, who, **actions):
+    """The OpenAPI text of a ScopedModelViewSet, each action given as (summary, description): the reads (list,
+    retrieve) take Accept-Language; the writes answer the `serializer` (nothing on delete), 403 naming `who` may
+    change the row, 404 for a `noun` the user may not read, and 400 when invalid."""
+    schemas = {}
+    for name, (summary, description) in actions.items():
+        if name in WRITE_STATUS:
+            code = WRITE_STATUS[name]
+            responses = write_responses(code, None if code == 204 else serializer, noun, who)
+            schemas[name] = extend_schema(summary=summary, description=description, responses=responses)
+        else:
+            schemas[name] = extend_schema(summary=summary, description=description, parameters=[ACCEPT_LANGUAGE])
+    return extend_schema_view(**schemas)
+
+
 class ScopedModelViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
     """Read what `visible()` gives, change what `editable()` gives: a row visible but not editable answers 403,
     a row not visible 404. Creating is allowed to those `may_create` lets through (403 otherwise)."""
@@ -136,10 +155,19 @@ class ScopedModelViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
         with transaction.atomic():
             return super().update(request, *args, **kwargs)
 
+    def refusal_to_delete(self, obj):
+        """Why `obj`, which the user may change, is still not deleted (answered 400); None when it may be."""
+        return None
+
     def destroy(self, request, *args, **kwargs):
-        self.check_editable(self.get_object())
+        obj = self.get_object()
+        self.check_editable(obj)
+        refusal = self.refusal_to_delete(obj)
+        if refusal:
+            raise ValidationError({"detail": [refusal]})
         with transaction.atomic():
-            return super().destroy(request, *args, **kwargs)
+            self.perform_destroy(obj)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def take_step(step, *args, **kwargs):
@@ -152,47 +180,41 @@ def take_step(step, *args, **kwargs):
 
 # --- projects ----------------------------------------------------------------------------------------------------
 
+CLOSED_PROJECT_MEASUREMENTS = gettext_lazy("A closed or cancelled project's measurements can no longer change.")
 EDITOR = "only an editor (or an API client with a write token) of the project's institution, or the coordinator"
 COORDINATOR = "only the coordinator"
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List transformation projects",
-        description=(
-            "Service transformation projects (seed 003 §3.1) of the institutions the user may read: all for the "
-            "coordinator. Filter by `institution`, `status`, `phase` (the phase in progress), `service` (catalogue "
-            "identifier), `funding_source`." + LIST_NOTE.format(search="the name, goal and institution")
-        ),
-        parameters=[ACCEPT_LANGUAGE],
+@scoped_crud_schema(
+    "project",
+    ProjectDetailSerializer,
+    EDITOR,
+    list=(
+        "List transformation projects",
+        "Service transformation projects (seed 003 §3.1) of the institutions the user may read: all for the "
+        "coordinator. Filter by `institution`, `status`, `phase` (the phase in progress), `service` (catalogue "
+        "identifier), `funding_source`." + LIST_NOTE.format(search="the name, goal and institution"),
     ),
-    retrieve=extend_schema(
-        summary="Transformation project detail",
-        description="One project with its project group and its seven phases. Another institution's answers 404.",
-        parameters=[ACCEPT_LANGUAGE],
+    retrieve=(
+        "Transformation project detail",
+        "One project with its project group and its seven phases. Another institution's answers 404.",
     ),
-    create=extend_schema(
-        summary="Start a transformation project",
-        description=(
-            "A draft project for an institution the user may write for (`institution`: id or short name; 403 "
-            "naming the field otherwise); `services` are catalogue identifiers. Its seven phases are created."
-        ),
-        responses=write_responses(201, ProjectDetailSerializer, "project", EDITOR),
+    create=(
+        "Start a transformation project",
+        "A draft project for an institution the user may write for (`institution`: id or short name; 403 "
+        "naming the field otherwise); `services` are catalogue identifiers. Its seven phases are created.",
     ),
-    partial_update=extend_schema(
-        summary="Change a transformation project",
-        description="Change an open project's name, goal, services, dates, funding or appraisal period.",
-        responses=write_responses(200, ProjectDetailSerializer, "project", EDITOR),
+    partial_update=(
+        "Change a transformation project",
+        "Change an open project's name, goal, services, dates, funding or appraisal period.",
     ),
-    update=extend_schema(
-        summary="Replace a transformation project",
-        description="Replace every value of an open project.",
-        responses=write_responses(200, ProjectDetailSerializer, "project", EDITOR),
+    update=(
+        "Replace a transformation project",
+        "Replace every value of an open project.",
     ),
-    destroy=extend_schema(
-        summary="Delete a transformation project",
-        description="Delete a draft project with its measurements. An active or closed project is cancelled instead.",
-        responses=write_responses(204, None, "project", EDITOR),
+    destroy=(
+        "Delete a transformation project",
+        "Delete a draft project with its measurements. An active or closed project is cancelled instead.",
     ),
 )
 @extend_schema(tags=["Transformation projects"])
@@ -244,14 +266,10 @@ class ProjectViewSet(ScopedModelViewSet):
             self.perform_create(serializer)
         return self.detail_response(serializer.instance, status.HTTP_201_CREATED)
 
-    def destroy(self, request, *args, **kwargs):
-        project = self.get_object()
-        self.check_editable(project)
+    def refusal_to_delete(self, project):
         if project.status != ProjectStatus.DRAFT:
-            raise ValidationError({"detail": [_("Only a draft project can be deleted; cancel it instead.")]})
-        with transaction.atomic():
-            project.delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+            return _("Only a draft project can be deleted; cancel it instead.")
+        return None
 
     def _step(self, request, step):
         project = self.get_object()
@@ -324,7 +342,7 @@ class ProjectViewSet(ScopedModelViewSet):
         project = self.get_object()
         self.check_editable(project)
         if not project.is_open:
-            raise ValidationError({"detail": [_("A closed or cancelled project's measurements can no longer change.")]})
+            raise ValidationError({"detail": [CLOSED_PROJECT_MEASUREMENTS]})
         body = PrefillRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -338,42 +356,35 @@ class ProjectViewSet(ScopedModelViewSet):
 # --- measurements ------------------------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List measurements",
-        description=(
-            "Measurements of the projects the user may read. Filter by `project`, `institution`, `indicator` "
-            "(code), `phase`, `source`, `year` (of the period)." + LIST_NOTE.format(search="the note and indicator")
-        ),
-        parameters=[ACCEPT_LANGUAGE],
+@scoped_crud_schema(
+    "measurement",
+    MeasurementSerializer,
+    EDITOR,
+    list=(
+        "List measurements",
+        "Measurements of the projects the user may read. Filter by `project`, `institution`, `indicator` "
+        "(code), `phase`, `source`, `year` (of the period)." + LIST_NOTE.format(search="the note and indicator"),
     ),
-    retrieve=extend_schema(
-        summary="Measurement detail",
-        description="One measurement. Another institution's answers 404.",
-        parameters=[ACCEPT_LANGUAGE],
+    retrieve=(
+        "Measurement detail",
+        "One measurement. Another institution's answers 404.",
     ),
-    create=extend_schema(
-        summary="Record a measurement",
-        description=(
-            "A snapshot of one indicator of an open project in one phase (baseline, interim, final); one per "
-            "project, indicator and phase. A number for numeric indicators (a share 0–100), a text for text ones."
-        ),
-        responses=write_responses(201, MeasurementSerializer, "measurement", EDITOR),
+    create=(
+        "Record a measurement",
+        "A snapshot of one indicator of an open project in one phase (baseline, interim, final); one per "
+        "project, indicator and phase. A number for numeric indicators (a share 0–100), a text for text ones.",
     ),
-    update=extend_schema(
-        summary="Replace a measurement",
-        description="Replace a measurement of an open project; it becomes entered by hand.",
-        responses=write_responses(200, MeasurementSerializer, "measurement", EDITOR),
+    update=(
+        "Replace a measurement",
+        "Replace a measurement of an open project; it becomes entered by hand.",
     ),
-    partial_update=extend_schema(
-        summary="Change a measurement",
-        description="Change a measurement of an open project; it becomes entered by hand.",
-        responses=write_responses(200, MeasurementSerializer, "measurement", EDITOR),
+    partial_update=(
+        "Change a measurement",
+        "Change a measurement of an open project; it becomes entered by hand.",
     ),
-    destroy=extend_schema(
-        summary="Delete a measurement",
-        description="Delete a measurement of an open project.",
-        responses=write_responses(204, None, "measurement", EDITOR),
+    destroy=(
+        "Delete a measurement",
+        "Delete a measurement of an open project.",
     ),
 )
 @extend_schema(tags=["Transformation measurements"])
@@ -397,61 +408,44 @@ class MeasurementViewSet(ScopedModelViewSet):
     def base_queryset(self):
         return Measurement.objects.select_related("project", "indicator", "measured_by")
 
-    def destroy(self, request, *args, **kwargs):
-        measurement = self.get_object()
-        self.check_editable(measurement)
-        if not measurement.project.is_open:
-            raise ValidationError({"detail": [_("A closed or cancelled project's measurements can no longer change.")]})
-        with transaction.atomic():
-            measurement.delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def refusal_to_delete(self, measurement):
+        return None if measurement.project.is_open else CLOSED_PROJECT_MEASUREMENTS
 
 
 # --- indicators --------------------------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List result indicators",
-        description=(
-            "The indicator library: the result indicators of seed 003 §3.1, the coordinator's national trend "
-            "indicators (with their collection method) and the own indicators of the institutions the user may "
-            "read. Filter by `scope`, `mandatory`, `active`, `value_kind`, `catalogue_source`, `owner_institution`."
-            + LIST_NOTE.format(search="the code and names")
-        ),
-        parameters=[ACCEPT_LANGUAGE],
+@scoped_crud_schema(
+    "indicator",
+    ResultIndicatorSerializer,
+    "the coordinator, or the owner's editors",
+    list=(
+        "List result indicators",
+        "The indicator library: the result indicators of seed 003 §3.1, the coordinator's national trend "
+        "indicators (with their collection method) and the own indicators of the institutions the user may "
+        "read. Filter by `scope`, `mandatory`, `active`, `value_kind`, `catalogue_source`, `owner_institution`."
+        + LIST_NOTE.format(search="the code and names"),
     ),
-    retrieve=extend_schema(
-        summary="Result indicator detail", description="One indicator.", parameters=[ACCEPT_LANGUAGE]
+    retrieve=(
+        "Result indicator detail",
+        "One indicator.",
     ),
-    create=extend_schema(
-        summary="Add a result indicator",
-        description=(
-            "The coordinator adds national library or trend indicators; an institution's editor adds its own "
-            "(scope `institution`, `owner_institution` theirs, never mandatory)."
-        ),
-        responses=write_responses(
-            201, ResultIndicatorSerializer, "indicator", "the coordinator, or the owner's editors"
-        ),
+    create=(
+        "Add a result indicator",
+        "The coordinator adds national library or trend indicators; an institution's editor adds its own "
+        "(scope `institution`, `owner_institution` theirs, never mandatory).",
     ),
-    update=extend_schema(
-        summary="Replace a result indicator",
-        description="Replace an indicator the user may change.",
-        responses=write_responses(
-            200, ResultIndicatorSerializer, "indicator", "the coordinator, or the owner's editors"
-        ),
+    update=(
+        "Replace a result indicator",
+        "Replace an indicator the user may change.",
     ),
-    partial_update=extend_schema(
-        summary="Change a result indicator",
-        description="Change an indicator the user may change (deactivate it with `active: false`).",
-        responses=write_responses(
-            200, ResultIndicatorSerializer, "indicator", "the coordinator, or the owner's editors"
-        ),
+    partial_update=(
+        "Change a result indicator",
+        "Change an indicator the user may change (deactivate it with `active: false`).",
     ),
-    destroy=extend_schema(
-        summary="Delete a result indicator",
-        description="Delete an indicator nothing has been measured with (400 otherwise: deactivate it instead).",
-        responses=write_responses(204, None, "indicator", "the coordinator, or the owner's editors"),
+    destroy=(
+        "Delete a result indicator",
+        "Delete an indicator nothing has been measured with (400 otherwise: deactivate it instead).",
     ),
 )
 @extend_schema(tags=["Result indicators"])
@@ -472,13 +466,10 @@ class ResultIndicatorViewSet(ScopedModelViewSet):
     def may_create(self):
         return is_coordinator(self.request.user) or project_institutions(self.request.user).exists()
 
-    def destroy(self, request, *args, **kwargs):
-        indicator = self.get_object()
-        self.check_editable(indicator)
+    def refusal_to_delete(self, indicator):
         if indicator.measurements.exists():
-            raise ValidationError({"detail": [_("The indicator has measurements: deactivate it instead.")]})
-        indicator.delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+            return _("The indicator has measurements: deactivate it instead.")
+        return None
 
 
 # --- oversight ---------------------------------------------------------------------------------------------------
@@ -486,38 +477,35 @@ class ResultIndicatorViewSet(ScopedModelViewSet):
 YEAR = OpenApiParameter("year", OpenApiTypes.INT, description="The year; the latest year with an outlier when absent.")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List oversight decisions",
-        description=(
-            "The oversight council's register of decisions and recommendations (seed 003 §3.2.1–3.2.2), with "
-            "their evidence. The coordinator reads all; an institution's members those about their institution, "
-            "its services or its projects." + LIST_NOTE.format(search="the reference, title, text and evidence")
-        ),
-        parameters=[ACCEPT_LANGUAGE],
+@scoped_crud_schema(
+    "decision",
+    OversightDecisionSerializer,
+    COORDINATOR,
+    list=(
+        "List oversight decisions",
+        "The oversight council's register of decisions and recommendations (seed 003 §3.2.1–3.2.2), with "
+        "their evidence. The coordinator reads all; an institution's members those about their institution, "
+        "its services or its projects." + LIST_NOTE.format(search="the reference, title, text and evidence"),
     ),
-    retrieve=extend_schema(
-        summary="Oversight decision detail", description="One decision with its evidence.", parameters=[ACCEPT_LANGUAGE]
+    retrieve=(
+        "Oversight decision detail",
+        "One decision with its evidence.",
     ),
-    create=extend_schema(
-        summary="Record an oversight decision",
-        description="The coordinator records a decision or recommendation.",
-        responses=write_responses(201, OversightDecisionSerializer, "decision", COORDINATOR),
+    create=(
+        "Record an oversight decision",
+        "The coordinator records a decision or recommendation.",
     ),
-    update=extend_schema(
-        summary="Replace an oversight decision",
-        description="The coordinator replaces a decision.",
-        responses=write_responses(200, OversightDecisionSerializer, "decision", COORDINATOR),
+    update=(
+        "Replace an oversight decision",
+        "The coordinator replaces a decision.",
     ),
-    partial_update=extend_schema(
-        summary="Change an oversight decision",
-        description="The coordinator changes a decision (its status: proposed, adopted, implemented, rejected).",
-        responses=write_responses(200, OversightDecisionSerializer, "decision", COORDINATOR),
+    partial_update=(
+        "Change an oversight decision",
+        "The coordinator changes a decision (its status: proposed, adopted, implemented, rejected).",
     ),
-    destroy=extend_schema(
-        summary="Delete an oversight decision",
-        description="The coordinator deletes a decision.",
-        responses=write_responses(204, None, "decision", COORDINATOR),
+    destroy=(
+        "Delete an oversight decision",
+        "The coordinator deletes a decision.",
     ),
 )
 @extend_schema(tags=["Oversight"])
@@ -569,38 +557,35 @@ class OversightDecisionViewSet(ScopedModelViewSet):
 # --- shared components -------------------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List shared components",
-        description=(
-            "The register of shared components (seed 003 §3.4, Table 2) and the institutions and projects using "
-            "them; readable by every signed-in user (projects only those the user may read)."
-            + LIST_NOTE.format(search="the code, names and descriptions")
-        ),
-        parameters=[ACCEPT_LANGUAGE],
+@scoped_crud_schema(
+    "shared component",
+    SharedComponentSerializer,
+    COORDINATOR,
+    list=(
+        "List shared components",
+        "The register of shared components (seed 003 §3.4, Table 2) and the institutions and projects using "
+        "them; readable by every signed-in user (projects only those the user may read)."
+        + LIST_NOTE.format(search="the code, names and descriptions"),
     ),
-    retrieve=extend_schema(
-        summary="Shared component detail", description="One component.", parameters=[ACCEPT_LANGUAGE]
+    retrieve=(
+        "Shared component detail",
+        "One component.",
     ),
-    create=extend_schema(
-        summary="Add a shared component",
-        description="The coordinator adds a component.",
-        responses=write_responses(201, SharedComponentSerializer, "shared component", COORDINATOR),
+    create=(
+        "Add a shared component",
+        "The coordinator adds a component.",
     ),
-    update=extend_schema(
-        summary="Replace a shared component",
-        description="The coordinator replaces a component.",
-        responses=write_responses(200, SharedComponentSerializer, "shared component", COORDINATOR),
+    update=(
+        "Replace a shared component",
+        "The coordinator replaces a component.",
     ),
-    partial_update=extend_schema(
-        summary="Change a shared component",
-        description="The coordinator changes a component.",
-        responses=write_responses(200, SharedComponentSerializer, "shared component", COORDINATOR),
+    partial_update=(
+        "Change a shared component",
+        "The coordinator changes a component.",
     ),
-    destroy=extend_schema(
-        summary="Delete a shared component",
-        description="The coordinator deletes a component.",
-        responses=write_responses(204, None, "shared component", COORDINATOR),
+    destroy=(
+        "Delete a shared component",
+        "The coordinator deletes a component.",
     ),
 )
 @extend_schema(tags=["Shared components"])
@@ -643,36 +628,35 @@ DUE_STATUS = OpenApiParameter(
 )
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List service reviews",
-        description=(
-            "Completed efficiency and administrative-burden reviews of the services the user may see (held or "
-            "provided by their institutions) or made by their institutions; `next_due` = reviewed on + N years "
-            "(the current review cycle)." + LIST_NOTE.format(search="the service and the finding")
-        ),
-        parameters=[ACCEPT_LANGUAGE],
+@scoped_crud_schema(
+    "review",
+    ServiceReviewSerializer,
+    REVIEW_WHO,
+    list=(
+        "List service reviews",
+        "Completed efficiency and administrative-burden reviews of the services the user may see (held or "
+        "provided by their institutions) or made by their institutions; `next_due` = reviewed on + N years "
+        "(the current review cycle)." + LIST_NOTE.format(search="the service and the finding"),
     ),
-    retrieve=extend_schema(summary="Service review detail", description="One review.", parameters=[ACCEPT_LANGUAGE]),
-    create=extend_schema(
-        summary="Record a service review",
-        description="The coordinator, or an editor of the service's holder, records a completed review.",
-        responses=write_responses(201, ServiceReviewSerializer, "review", REVIEW_WHO),
+    retrieve=(
+        "Service review detail",
+        "One review.",
     ),
-    update=extend_schema(
-        summary="Replace a service review",
-        description="Replace a review the user may change.",
-        responses=write_responses(200, ServiceReviewSerializer, "review", REVIEW_WHO),
+    create=(
+        "Record a service review",
+        "The coordinator, or an editor of the service's holder, records a completed review.",
     ),
-    partial_update=extend_schema(
-        summary="Change a service review",
-        description="Change a review the user may change.",
-        responses=write_responses(200, ServiceReviewSerializer, "review", REVIEW_WHO),
+    update=(
+        "Replace a service review",
+        "Replace a review the user may change.",
     ),
-    destroy=extend_schema(
-        summary="Delete a service review",
-        description="Delete a review the user may change.",
-        responses=write_responses(204, None, "review", REVIEW_WHO),
+    partial_update=(
+        "Change a service review",
+        "Change a review the user may change.",
+    ),
+    destroy=(
+        "Delete a service review",
+        "Delete a review the user may change.",
     ),
 )
 @extend_schema(tags=["Service reviews"])

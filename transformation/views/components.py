@@ -20,7 +20,7 @@ from ..forms import ComponentForm, ComponentInstitutionForm
 from ..models import ComponentInstitution, SharedComponent
 from ..scoping import editable_components, is_coordinator, visible_components, visible_projects
 from ..tables import ComponentInstitutionTable, ComponentProjectTable, ComponentTable
-from .common import first_export, require_coordinator
+from .common import add_or_remove_use, first_export, render_form_page, require_coordinator
 
 ONLY_COORDINATOR = gettext_lazy("Only the coordinator records shared components.")
 
@@ -109,12 +109,7 @@ def _component_form_page(request, component=None):
         saved = form.save()
         messages.success(request, _("The shared component “{name}” was saved.").format(name=saved.name))
         return redirect("transformation:component-detail", code=saved.code)
-    return render(
-        request,
-        "transformation/component_form.html",
-        {"form": form, "component": component},
-        status=400 if form.errors else 200,
-    )
+    return render_form_page(request, "transformation/component_form.html", form, component=component)
 
 
 @login_required
@@ -136,16 +131,12 @@ def component_use(request, code):
     """The coordinator records an institution using the component, or removes one (`remove` = the use's id)."""
     require_coordinator(request.user, ONLY_COORDINATOR)
     component = _component(request, code)
-    target = reverse("transformation:component-detail", kwargs={"code": component.code}) + "#users"
-    if request.POST.get("remove"):
-        use = get_object_or_404(ComponentInstitution, component=component, pk=request.POST["remove"])
-        use.delete()
-        messages.success(request, _("{name} is no longer listed as a user.").format(name=use.institution.name))
-        return redirect(target)
-    form = ComponentInstitutionForm(request.POST, component=component)
-    if form.is_valid():
-        use = form.save()
-        messages.success(request, _("{name} is listed as using the component.").format(name=use.institution.name))
-    else:
-        messages.error(request, _("Choose an institution that is not listed yet."))
-    return redirect(target)
+    return add_or_remove_use(
+        request,
+        reverse("transformation:component-detail", kwargs={"code": component.code}) + "#users",
+        ComponentInstitution.objects.filter(component=component),
+        lambda: ComponentInstitutionForm(request.POST, component=component),
+        added=lambda use: _("{name} is listed as using the component.").format(name=use.institution.name),
+        removed=lambda use: _("{name} is no longer listed as a user.").format(name=use.institution.name),
+        refused=_("Choose an institution that is not listed yet."),
+    )

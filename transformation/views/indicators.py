@@ -4,7 +4,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -15,6 +15,7 @@ from ..forms import IndicatorForm
 from ..models import ResultIndicator
 from ..scoping import editable_indicators, indicator_scope_choices, visible_indicators
 from ..tables import IndicatorTable
+from .common import render_form_page
 
 
 class IndicatorListView(RegistryListView):
@@ -53,7 +54,7 @@ def indicator_create(request):
     form = IndicatorForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         return _save(request, form)
-    return render(request, "transformation/indicator_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form_page(request, "transformation/indicator_form.html", form)
 
 
 @login_required
@@ -65,9 +66,4 @@ def indicator_edit(request, pk):
     form = IndicatorForm(request.POST or None, instance=indicator, user=request.user)
     if request.method == "POST" and form.is_valid():
         return _save(request, form, indicator)
-    return render(
-        request,
-        "transformation/indicator_form.html",
-        {"form": form, "indicator": indicator},
-        status=400 if form.errors else 200,
-    )
+    return render_form_page(request, "transformation/indicator_form.html", form, indicator=indicator)

@@ -24,7 +24,7 @@ from ..forms import CandidateFilterForm, CostEvidenceForm, DecisionForm
 from ..models import OversightDecision
 from ..scoping import can_edit_decisions, can_view_project, visible_decisions, visible_measurements
 from ..tables import CandidateTable, CostEvidenceTable, DecisionTable, MeasurementTable
-from .common import export_response, first_export, require_coordinator, service_filter_as_text
+from .common import export_response, first_export, render_form_page, require_coordinator, service_filter_as_text
 
 ONLY_COORDINATOR = gettext_lazy("Only the coordinator records the oversight council's decisions.")
 
@@ -108,12 +108,7 @@ def _decision_form_page(request, decision=None):
         form.save_m2m()
         messages.success(request, _("The decision “{title}” was saved.").format(title=saved.title))
         return redirect("transformation:decision-detail", pk=saved.pk)
-    return render(
-        request,
-        "transformation/decision_form.html",
-        {"form": form, "decision": decision},
-        status=400 if form.errors else 200,
-    )
+    return render_form_page(request, "transformation/decision_form.html", form, decision=decision)
 
 
 @login_required

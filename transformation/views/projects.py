@@ -31,7 +31,14 @@ from ..models import (
 )
 from ..scoping import can_edit_project, project_institutions, visible_decisions, visible_projects
 from ..tables import EvaluationTable, MeasurementTable, MemberTable, PhaseTable, ProjectTable
-from .common import editable_project, first_export, service_filter_as_text, visible_project
+from .common import (
+    add_or_remove_use,
+    editable_project,
+    first_export,
+    render_form_page,
+    service_filter_as_text,
+    visible_project,
+)
 
 CHART_KINDS = (
     (ValueKind.SHARE, gettext_lazy("Before and after: shares in per cent"), 1),
@@ -179,7 +186,7 @@ def project_create(request):
         workflow.create_phases(project)
         messages.success(request, _("The project “{name}” was created as a draft.").format(name=project.name))
         return redirect("transformation:project-detail", pk=project.pk)
-    return render(request, "transformation/project_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form_page(request, "transformation/project_form.html", form)
 
 
 @login_required
@@ -194,12 +201,7 @@ def project_edit(request, pk):
         form.save()
         messages.success(request, _("The project was saved."))
         return redirect("transformation:project-detail", pk=project.pk)
-    return render(
-        request,
-        "transformation/project_form.html",
-        {"form": form, "project": project},
-        status=400 if form.errors else 200,
-    )
+    return render_form_page(request, "transformation/project_form.html", form, project=project)
 
 
 @login_required
@@ -267,17 +269,24 @@ def _phase_action(request, project):
     return redirect(target)
 
 
-@login_required
-@require_POST
-def project_start(request, pk):
+def _take_step(request, pk, step, done):
+    """Run a workflow step on the project: `done` when it went through, the workflow's reason when refused."""
     project = editable_project(request, pk)
     try:
-        workflow.start_project(project, user=request.user)
+        step(project, user=request.user)
     except workflow.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("The project has started; its baseline measurement is under way."))
+        messages.success(request, done)
     return redirect("transformation:project-detail", pk=project.pk)
+
+
+@login_required
+@require_POST
+def project_start(request, pk):
+    return _take_step(
+        request, pk, workflow.start_project, _("The project has started; its baseline measurement is under way.")
+    )
 
 
 @login_required
@@ -312,14 +321,9 @@ def project_close(request, pk):
 @login_required
 @require_POST
 def project_cancel(request, pk):
-    project = editable_project(request, pk)
-    try:
-        workflow.cancel_project(project, user=request.user)
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The project was cancelled; its measurements stay on record."))
-    return redirect("transformation:project-detail", pk=project.pk)
+    return _take_step(
+        request, pk, workflow.cancel_project, _("The project was cancelled; its measurements stay on record.")
+    )
 
 
 @login_required
@@ -327,19 +331,15 @@ def project_cancel(request, pk):
 def project_component(request, pk):
     """Add a shared component the project uses, or remove one (`remove` = the use's id)."""
     project = editable_project(request, pk)
-    target = reverse("transformation:project-detail", kwargs={"pk": project.pk}) + "#components"
-    if request.POST.get("remove"):
-        use = get_object_or_404(ComponentProject, project=project, pk=request.POST["remove"])
-        use.delete()
-        messages.success(request, _("“{name}” is no longer listed as used.").format(name=use.component.name))
-        return redirect(target)
-    form = ProjectComponentForm(request.POST, project=project)
-    if form.is_valid():
-        use = form.save()
-        messages.success(request, _("“{name}” is listed as used by the project.").format(name=use.component.name))
-    else:
-        messages.error(request, _("Choose a shared component the project does not list yet."))
-    return redirect(target)
+    return add_or_remove_use(
+        request,
+        reverse("transformation:project-detail", kwargs={"pk": project.pk}) + "#components",
+        ComponentProject.objects.filter(project=project),
+        lambda: ProjectComponentForm(request.POST, project=project),
+        added=lambda use: _("“{name}” is listed as used by the project.").format(name=use.component.name),
+        removed=lambda use: _("“{name}” is no longer listed as used.").format(name=use.component.name),
+        refused=_("Choose a shared component the project does not list yet."),
+    )
 
 
 # --- the evaluation files ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ..forms import ServiceReviewForm
 from ..models import ReviewKind, ServiceReview
 from ..scoping import reviewable_services, visible_reviews
 from ..tables import ReviewDueTable, ServiceReviewTable
-from .common import first_export
+from .common import first_export, render_form_page
 
 SHOW_CHOICES = ("overdue", "due_soon", "all")
 
@@ -110,4 +110,4 @@ def review_create(request):
             ),
         )
         return redirect("transformation:reviews")
-    return render(request, "transformation/review_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form_page(request, "transformation/review_form.html", form)
