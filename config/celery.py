@@ -38,4 +38,8 @@ app.conf.beat_schedule = {
         "task": "transformation.tasks.send_review_reminders",
         "schedule": crontab(hour=8, minute=30),
     },
+    "run-report-schedules-daily": {
+        "task": "reports.tasks.run_report_schedules",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }

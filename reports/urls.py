@@ -1,6 +1,6 @@
 """Addresses of the dashboards; config/urls.py includes them under reports/ in the "reports" namespace."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("municipalities/<int:pk>/", views.municipality_profile, name="municipality-profile"),
     path("municipalities/<int:pk>/pdf/", views.municipality_profile_pdf, name="municipality-profile-pdf"),
     path("compare/", views.compare, name="compare"),
+    path("centre/", include("reports.report_urls")),
 ]
