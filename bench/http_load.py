@@ -1,9 +1,11 @@
-"""A small, bounded HTTP load generator: a fixed number of GET requests spread over a few threads, each
-holding its own connection (kept alive when the server allows it), stopped early at a deadline."""
+"""A small, bounded HTTP load generator on threads, each holding its own connection (kept alive when the server
+allows it): `measure` sends a fixed number of GET requests to one URL, stopped early at a deadline; `run_mix` sends
+a weighted mix of endpoints back to back for a fixed time after a warm-up, measured per class and per endpoint."""
 
 import http.client
 import itertools
 import math
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -93,4 +95,89 @@ def measure(url, requests, concurrency, time_limit, headers=None):
     for thread in threads:
         thread.join()
     result.seconds = time.perf_counter() - started
+    return result
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One kind of request in a mix: a class (list, detail, ...), a label naming the endpoint in the figures,
+    the paths a client picks from at random, the headers it sends and its weight in the mix."""
+
+    kind: str
+    label: str
+    paths: tuple
+    headers: dict
+    weight: float
+
+
+@dataclass
+class MixMeasurement:
+    by_kind: dict
+    by_label: dict
+    seconds: float = 0.0  # the measured window: from the end of the warm-up to the last completed request
+
+    @property
+    def overall(self):
+        merged = Measurement(seconds=self.seconds)
+        for measurement in self.by_kind.values():
+            merged.latencies_ms.extend(measurement.latencies_ms)
+            merged.errors.extend(measurement.errors)
+        return merged
+
+
+def run_mix(base_url, endpoints, clients, seconds, warmup_seconds=0.0, seed=0):
+    """`clients` threads, each with its own connection, send requests back to back (no think time) for
+    `warmup_seconds` + `seconds`, each time picking an endpoint by weight and one of its paths at random; requests
+    started during the warm-up are not counted. Every class is measured over the same window, interleaved."""
+    parts = urlsplit(base_url)
+    weights = [endpoint.weight for endpoint in endpoints]
+    result = MixMeasurement(
+        by_kind={endpoint.kind: Measurement() for endpoint in endpoints},
+        by_label={endpoint.label: Measurement() for endpoint in endpoints},
+    )
+    started = time.monotonic()
+    measured_from = started + warmup_seconds
+    deadline = measured_from + seconds
+
+    def client(number):
+        chooser = random.Random(seed * 1000 + number)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        try:
+            while True:
+                endpoint = chooser.choices(endpoints, weights)[0]
+                path = chooser.choice(endpoint.paths)
+                sent = time.monotonic()
+                if sent > deadline:
+                    return
+                error = None
+                try:
+                    connection.request("GET", path, headers=endpoint.headers)
+                    response = connection.getresponse()
+                    response.read()
+                    if not 200 <= response.status < 300:
+                        error = f"HTTP {response.status} {path}"
+                    if response.will_close:
+                        connection.close()
+                except (OSError, http.client.HTTPException) as failure:
+                    error = f"{failure!r} {path}"
+                    connection.close()  # the next request opens a fresh connection
+                elapsed_ms = (time.monotonic() - sent) * 1000
+                if sent < measured_from:
+                    continue
+                for measurement in (result.by_kind[endpoint.kind], result.by_label[endpoint.label]):
+                    if error is None:
+                        measurement.latencies_ms.append(elapsed_ms)
+                    else:
+                        measurement.errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(number,), daemon=True) for number in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = max(time.monotonic() - measured_from, 1e-9)
+    for measurement in [*result.by_kind.values(), *result.by_label.values()]:
+        measurement.seconds = result.seconds
     return result

@@ -18,6 +18,7 @@ RESULTS_DIR = Path(settings.BASE_DIR) / "bench" / "results"
 
 # Adding a benchmark: write a module with a function decorated by @benchmark and list the module here.
 BENCHMARK_MODULES = [
+    "bench.api_bench",
     "bench.api_smoke",
     "bench.costs_bench",
     "bench.eindex_bench",
