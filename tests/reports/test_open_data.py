@@ -450,6 +450,16 @@ def test_the_national_and_institution_roll_ups_sum_first_and_divide_afterwards(e
     assert (phone["transactions"], phone["cost"], phone["cost_per_transaction"]) == (10, 100.0, 10.0)
 
 
+def test_rows_of_demo_services_say_they_include_demo_data_and_the_others_do_not(cost_figures):
+    demo_holder = InstitutionFactory(short_name="DEMO")
+    figures(ServiceFactory(holder=demo_holder, is_demo=True), demo_holder, portal=5, shared=50)
+    costing.recompute()
+    (demo,) = rows_of("service-figures", "&level=institution&institution=DEMO&channel=all")
+    (vid,) = rows_of("service-figures", "&level=institution&institution=VID&channel=all")
+    (national,) = rows_of("service-figures", "&level=national&channel=all")
+    assert (demo["includes_demo_data"], vid["includes_demo_data"], national["includes_demo_data"]) == (True, False, True)
+
+
 def test_a_unified_service_cost_is_published_only_with_at_least_five_providers(everything):
     assert MIN_PEERS_DISCLOSED == 5
     rows = {row["group"]: row for row in rows_of("service-figures", "&level=unified_service&channel=all")}
