@@ -50,3 +50,54 @@ class MembershipAdmin(CoordinatorOnlyMixin, SimpleHistoryAdmin):
     search_fields = ("user__username", "user__email", "institution__name_lv", "institution__short_name")
     autocomplete_fields = ("user", "institution")
     list_select_related = ("user", "institution")
+
+
+# --- the platform's own screens from other packages --------------------------------------------------------------
+# They ask Django's model permissions, which the coordinator (a role, not a superuser) does not hold: the
+# coordinator changes the beat schedule, ends users' API tokens and lifts log-in lockouts here, as the README says.
+
+
+class CoordinatorReadsAndDeletesMixin(CoordinatorOnlyMixin):
+    """Records the platform writes itself (log-in attempts and lockouts): the coordinator reads them and deletes
+    one to lift a lockout; nobody adds or changes them."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CoordinatorAddsAndDeletesMixin(CoordinatorOnlyMixin):
+    """API tokens: the coordinator makes one for a user or ends it; a token has nothing to change."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _reregister(model, mixin):
+    """Registers `model` again with `mixin` in front of the admin class its package registered."""
+    original = type(admin.site.get_model_admin(model))
+    admin.site.unregister(model)
+    admin.site.register(model, type(original.__name__, (mixin, original), {"__module__": __name__}))
+
+
+def _coordinator_screens():
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+    from rest_framework.authtoken.models import TokenProxy
+
+    for model in (PeriodicTask, ClockedSchedule, CrontabSchedule, IntervalSchedule, SolarSchedule):
+        _reregister(model, CoordinatorOnlyMixin)
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        _reregister(model, CoordinatorReadsAndDeletesMixin)
+    _reregister(TokenProxy, CoordinatorAddsAndDeletesMixin)
+
+
+_coordinator_screens()

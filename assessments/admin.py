@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Role
+from config.uploads import check_data_file
 from institutions.admin_scoping import (
     CoordinatorChangesMixin,
     ParentScopedInlineMixin,
@@ -199,7 +200,7 @@ class MethodologyAdmin(ExpertsReadMixin, CoordinatorChangesMixin, SimpleHistoryA
         extra_context = extra_context or {}
         if object_id:
             extra_context.update(
-                is_frozen=int(object_id) in _frozen_ids(request) if str(object_id).isdigit() else False,
+                is_frozen=int(object_id) in _frozen_ids(request) if str(object_id).isascii() and str(object_id).isdigit() else False,
                 may_create_new_version=self.has_new_version_permission(request),
                 file_formats=FILE_FORMATS,
             )
@@ -263,6 +264,12 @@ class MethodologyImportForm(forms.Form):
         label=_("XLSX or CSV file"),
         help_text=_("A file exported from this page, edited. Its methodology row names the version it is for."),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            return upload  # the import names the types it reads
+        return check_data_file(upload)
 
 
 class OptionFormSet(BaseInlineFormSet):

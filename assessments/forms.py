@@ -3,12 +3,14 @@ expert's), and the reviewer's decisions. The autosave endpoint validates its JSO
 so a field is checked the same way whether it arrives from the form or from the script."""
 
 from django import forms
+from django.conf import settings
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from config.uploads import check_evidence_file
 from institutions.models import Institution
 from institutions.tables import localised_name_order
 
@@ -16,7 +18,6 @@ from .models import BANDED_TYPES, CHOICE_TYPES, Methodology, QuestionType
 from .workflow import EXPERT_FIELDS, SELF_FIELDS, Selection
 
 EVIDENCE_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "csv", "txt", "png", "jpg", "jpeg", "zip"]
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 
 
 class DateInput(forms.DateInput):
@@ -101,7 +102,9 @@ class AnswerForm(forms.Form):
                 required=False,
                 widget=forms.FileInput,
                 validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS)],
-                help_text=_("PDF, office documents, images or ZIP, up to 20 MB; uploaded when you press Save."),
+                help_text=_(
+                    "PDF, office documents, images or ZIP, up to {limit} MB; uploaded when you press Save."
+                ).format(limit=settings.EVIDENCE_MAX_UPLOAD_MB),
             )
             if answer is not None and answer.evidence_file:
                 self.fields["remove_file"] = forms.BooleanField(label=_("Remove the file"), required=False)
@@ -155,8 +158,8 @@ class AnswerForm(forms.Form):
 
     def clean_evidence_file(self):
         upload = self.cleaned_data.get("evidence_file")
-        if upload and upload.size > EVIDENCE_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        if upload:
+            check_evidence_file(upload)
         return upload
 
     def clean_options(self):

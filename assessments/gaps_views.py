@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from institutions.scoping import visible_institutions
 from institutions.tables import BaseTable, localised_name_order
-from services.views import export_response
+from config.exports import export_response
 
 from . import workflow
 from .gaps import gaps, latest_conformity_assessment
@@ -97,7 +97,7 @@ def gaps_index(request):
     """Choose an institution; one with a single choice goes straight to its page."""
     institutions = list(conformity_institutions(request.user))
     chosen = request.GET.get("institution", "")
-    if chosen.isdigit() and any(institution.pk == int(chosen) for institution in institutions):
+    if chosen.isascii() and chosen.isdigit() and any(institution.pk == int(chosen) for institution in institutions):
         return redirect("assessments:gaps-institution", institution_pk=int(chosen))
     if len(institutions) == 1:
         return redirect("assessments:gaps-institution", institution_pk=institutions[0].pk)

@@ -140,6 +140,8 @@ class Area(BilingualName, Thresholds):
         _("scored"), default=True, help_text=_("An area of context questions only has no score of its own.")
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["methodology", "order", "code"]
         verbose_name = _("area")
@@ -187,6 +189,8 @@ class Question(models.Model):
         help_text=_("Multiple choice: the cap of the summed points (empty: the sum of all positive options)."),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["area__order", "order", "code"]
         verbose_name = _("question")
@@ -215,6 +219,8 @@ class Option(BilingualName):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     points = models.DecimalField(_("points"), max_digits=8, decimal_places=2, default=Decimal("0"))
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["question", "order", "code"]
         verbose_name = _("option")
@@ -229,6 +235,8 @@ class Band(models.Model):
     lower = models.DecimalField(_("from"), max_digits=14, decimal_places=2)
     upper = models.DecimalField(_("below"), max_digits=14, decimal_places=2, null=True, blank=True)
     points = models.DecimalField(_("points"), max_digits=8, decimal_places=2)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["question", "lower"]
@@ -267,6 +275,8 @@ class Round(models.Model):
     )
     opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-year", "-opened_at"]

@@ -41,6 +41,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.exports import csv_writer, restore, save_workbook
 from institutions.resources import ImportRejected
 
 from .methodologies import (
@@ -527,7 +528,7 @@ def export_file(methodology, file_format):
     columns = list(COLUMNS)
     if file_format == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)
         writer.writerow(columns)
         for row in rows:
             writer.writerow(["" if row[column] is None else _cell(row[column]) for column in columns])
@@ -554,7 +555,7 @@ def export_file(methodology, file_format):
         ]
     )
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    save_workbook(workbook, buffer)
     return buffer.getvalue()
 
 
@@ -592,6 +593,8 @@ def read_rows(content, file_format):
         lines = [list(line) for line in sheet.iter_rows(values_only=True)]
     if not lines:
         raise ImportRejected("Methodology", [_("the file is empty")])
+    # An exported text cell that could pass for a formula was written with an apostrophe in front (config/exports.py).
+    lines = [[restore(cell) for cell in line] for line in lines]
     return list(_numbered(lines[0], lines[1:]))
 
 

@@ -26,7 +26,7 @@ from reports.charts import (
     percent_formatter,
     stacked_bar_chart,
 )
-from services.costing_views import first_export
+from config.exports import first_export
 
 from . import pdf, results, workflow
 from .models import LEVELS, Assessment, MaturityLevel

@@ -8,12 +8,15 @@ state institution and a municipality (so that the centres of that municipality a
 
 gunicorn then runs with 2 × cores + 1 sync workers and the production settings (DEBUG off, throttles raised so
 they refuse nothing). Each endpoint of the mix is first asked once (it must answer 2xx), then
-`clients` threads of bench/http_load.py send requests back to back (no think time) for a warm-up and `seconds`
-of measured load, each time picking by weight: lists (institutions, services, service figures, cost figures,
-centres), details (institution, service, centre), filtered lists, roll-ups and open data sets, and the trivial
-`/api/v1/ping/`, interleaved with the rest. About 30 % of the non-ping requests carry the editor's token, the
-rest the coordinator's, so the scoping code runs both ways. Afterwards each endpoint is asked a few times alone
-(its unloaded latency on warm workers).
+`clients` threads of bench/http_load.py send requests for a warm-up and `seconds` of measured load, each time
+picking by weight: lists (institutions, services, service figures, cost figures, centres), details (institution,
+service, centre), filtered lists, roll-ups and open data sets, and the trivial `/api/v1/ping/`, interleaved with
+the rest. Each client waits 0.5–1.5 s after each answer (`pause`), as the people and systems using the API do:
+clients sending back to back would measure only the queue in front of two cores (by Little's law 50 clients at
+300 answers a second wait 167 ms each, however fast each answer is). About 30 % of the non-ping requests carry
+the editor's token, the rest the coordinator's, so the scoping code runs both ways. Then the same clients send
+back to back for `saturation_seconds`: the most the server answers (saturation_* figures). Afterwards each
+endpoint is asked a few times alone (its unloaded latency on warm workers).
 
 Figures:
 - for each class (list, detail, filter, dashboard, ping) and overall: p50/p95/p99 ms (nearest rank), rps
@@ -23,6 +26,7 @@ Figures:
   each rps by its class's weight first);
 - endpoint_LABEL_p95_ms, endpoint_LABEL_solo_ms (the median of a few requests alone, after the load) per
   endpoint, to find the slow ones;
+- saturation_overall_* and saturation_ping_*: the same figures of the back-to-back run;
 - rss_start_mb, rss_end_mb, rss_max_mb, rss_growth_mb: the gunicorn workers' resident set summed, sampled every
   few seconds from /proc during the measured window (rss_samples of them);
 - the machine: cpu_count, load_average_before / _after (1-minute), cpu_busy_percent (all cores, from /proc/stat
@@ -58,7 +62,11 @@ class Scale:
     clients: int
     seconds: float  # of measured load
     warmup_seconds: float
+    saturation_seconds: float  # of back-to-back load after the measured run
     solo_runs: int = 3  # requests of each endpoint alone after the load; the median counts
+    # Each client waits this long (drawn evenly, seconds) after each answer: a person reading a page, a system
+    # handling the rows it fetched. 50 such clients send at most about 50 requests a second.
+    pause: tuple = (0.5, 1.5)
 
 
 SCALES = {
@@ -69,6 +77,7 @@ SCALES = {
         clients=10,
         seconds=20,
         warmup_seconds=3,
+        saturation_seconds=10,
     ),
     # 300 institutions, 10,000 services, 6 million monthly figures, 550,000 cost figures; the 170 centres of the
     # network with a year of contact figures (about 1.6 million rows) and the 5,000 settlements.
@@ -78,6 +87,7 @@ SCALES = {
         clients=50,
         seconds=300,
         warmup_seconds=15,
+        saturation_seconds=60,
     ),
 }
 CHILD_TIMEOUT = 60 * 60
@@ -209,6 +219,7 @@ def main(argv):
         clients=0,
         seconds=0,
         warmup_seconds=0,
+        saturation_seconds=0,
     )
     print(json.dumps(generate(scale), default=str))
 
@@ -468,13 +479,15 @@ def api_benchmark(scale_name, log=print):
             log(f"{scale.clients} clients for {scale.warmup_seconds:.0f} s of warm-up and {scale.seconds:.0f} s")
             measuring = threading.Timer(scale.warmup_seconds, sampler.start)
             measuring.start()
-            result = run_mix(base_url, endpoints, scale.clients, scale.seconds, scale.warmup_seconds)
+            result = run_mix(base_url, endpoints, scale.clients, scale.seconds, scale.warmup_seconds, pause=scale.pause)
             measuring.join()
             sampler.stop()
             server_cpu = cpu_seconds(gunicorn_workers()) - server_before
             cpu_after = machine_cpu()
             generator_after = os.times()
             load_after = os.getloadavg()[0]
+            log(f"{scale.clients} clients back to back for {scale.saturation_seconds:.0f} s")
+            saturation = run_mix(base_url, endpoints, scale.clients, scale.saturation_seconds, seed=1)
             solo = solo_latencies(base_url, endpoints, scale.solo_runs)
             for label, ms in sorted(solo.items(), key=lambda item: -item[1]):
                 log(f"alone: {label} {ms:.1f} ms")
@@ -487,6 +500,12 @@ def api_benchmark(scale_name, log=print):
             class_figures(kind, result.by_kind.get(kind, Measurement()), ping_p95, ping_rps, CLASS_WEIGHTS[kind])
         )
     figures.update(class_figures("overall", result.overall, ping_p95, ping_rps, 100))
+    saturated_ping = saturation.by_kind["ping"]
+    for name, measurement in (("overall", saturation.overall), ("ping", saturated_ping)):
+        for key, value in class_figures(
+            name, measurement, saturated_ping.percentile_ms(95), saturated_ping.requests_per_second, 100
+        ).items():
+            figures[f"saturation_{key}"] = value
     for label in failing:
         log(f"{label}: left out of the load, it failed when asked alone")
     for label, measurement in sorted(result.by_label.items()):
@@ -514,6 +533,9 @@ def api_benchmark(scale_name, log=print):
             "server_cpu_seconds": round(server_cpu, 2),
             "endpoints_left_out": len(failing),
             "clients": scale.clients,
+            "pause_seconds_low": scale.pause[0],
+            "pause_seconds_high": scale.pause[1],
+            "saturation_seconds_measured": round(saturation.seconds, 2),
             "workers": workers,
             "seconds_measured": round(result.seconds, 2),
             "warmup_seconds": scale.warmup_seconds,

@@ -125,10 +125,12 @@ class MixMeasurement:
         return merged
 
 
-def run_mix(base_url, endpoints, clients, seconds, warmup_seconds=0.0, seed=0):
-    """`clients` threads, each with its own connection, send requests back to back (no think time) for
-    `warmup_seconds` + `seconds`, each time picking an endpoint by weight and one of its paths at random; requests
-    started during the warm-up are not counted. Every class is measured over the same window, interleaved."""
+def run_mix(base_url, endpoints, clients, seconds, warmup_seconds=0.0, seed=0, pause=(0.0, 0.0)):
+    """`clients` threads, each with its own connection, send requests for `warmup_seconds` + `seconds`, each time
+    picking an endpoint by weight and one of its paths at random, and waiting a time drawn evenly from `pause`
+    (low, high seconds) after each answer, as a person or a system between two requests does; (0, 0) sends them
+    back to back, which measures the most the server answers. Requests started during the warm-up are not
+    counted. Every class is measured over the same window, interleaved."""
     parts = urlsplit(base_url)
     weights = [endpoint.weight for endpoint in endpoints]
     result = MixMeasurement(
@@ -162,13 +164,14 @@ def run_mix(base_url, endpoints, clients, seconds, warmup_seconds=0.0, seed=0):
                     error = f"{failure!r} {path}"
                     connection.close()  # the next request opens a fresh connection
                 elapsed_ms = (time.monotonic() - sent) * 1000
-                if sent < measured_from:
-                    continue
-                for measurement in (result.by_kind[endpoint.kind], result.by_label[endpoint.label]):
-                    if error is None:
-                        measurement.latencies_ms.append(elapsed_ms)
-                    else:
-                        measurement.errors.append(error)
+                if sent >= measured_from:
+                    for measurement in (result.by_kind[endpoint.kind], result.by_label[endpoint.label]):
+                        if error is None:
+                            measurement.latencies_ms.append(elapsed_ms)
+                        else:
+                            measurement.errors.append(error)
+                if pause[1] > 0:
+                    time.sleep(min(chooser.uniform(*pause), max(0.0, deadline - time.monotonic())))
         finally:
             connection.close()
 

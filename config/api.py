@@ -1,16 +1,22 @@
-"""Pieces of the REST API shared by every app: throttling, the token endpoint and the health check."""
+"""Pieces of the REST API shared by every app: throttling, the token endpoint, the health check, the 404 of an API
+address that matches no route and the exception handler."""
 
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import DataError
+from django.http import JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from .throttling import API_THROTTLES, AnonRateThrottle, UserRateThrottle  # noqa: F401
 
@@ -88,3 +94,24 @@ class SchemaView(SpectacularAPIView):
     def get(self, request, *args, **kwargs):
         with translation.override(request.GET.get("lang") or "en"):
             return super().get(request, *args, **kwargs)
+
+
+def page_not_found(request, exception):
+    """An API address that matches no route answers like every other API 404: JSON with `detail`, in the language
+    the client asks for. The web pages keep their HTML page."""
+    if request.path.startswith("/api/"):
+        with translation.override(translation.get_language_from_request(request, check_path=False)):
+            return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: a NUL character anywhere in what the client sent is the client's error (400).
+
+    PostgreSQL text cannot hold NUL, and psycopg refuses such a parameter before it reaches the server. DRF's
+    CharField refuses it already; a lookup by a client's value (a related row named by code, a filter's choice, a
+    bulk row's natural key) does not, and every one of them would otherwise be a 500.
+    """
+    if isinstance(exc, DataError) and "NUL" in str(exc):
+        exc = ParseError(ProhibitNullCharactersValidator.message)
+    return drf_exception_handler(exc, context)

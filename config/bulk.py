@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .exports import csv_writer, restore
 from .progress import RowWriter
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,8 @@ class ErrorLog:
     def __init__(self, result, report=None):
         self.result = result
         self.report = report
-        self.writer = csv.writer(report) if report is not None else None
+        # The report echoes the file's cells: one that a spreadsheet would run as a formula is neutralised.
+        self.writer = csv_writer(report) if report is not None else None
         if self.writer is not None:
             self.writer.writerow(ERROR_REPORT_HEADER)
 
@@ -158,7 +160,15 @@ class ErrorLog:
             self.report.truncate()
 
 
+class UnreadableFile(csv.Error):
+    """A file or row refused before it is read any further: an .xlsx that breaks config/uploads.py's limits, a
+    row wider than IMPORT_MAX_COLUMNS. A csv.Error, so every reader of rows reports it where it reports a row the
+    csv module cannot parse."""
+
+
 def unreadable(error):
+    if isinstance(error, UnreadableFile):
+        return str(error)
     if isinstance(error, UnicodeDecodeError):
         return _("the file cannot be read from here on: it is not UTF-8 text (save it as “CSV UTF-8”)")
     return _("the file cannot be read from here on: %(error)s") % {"error": error}
@@ -171,12 +181,37 @@ def is_xlsx(path):
     return Path(path).suffix.lower() in (".xlsx", ".xlsm")
 
 
+def check_xlsx(path):
+    """Refuse an .xlsx that breaks the upload limits (a zip bomb, a sheet of a million columns) before openpyxl
+    opens it: files reach the imports from the upload forms, which check them, but also from the API and commands."""
+    from .uploads import UploadRejected, check_xlsx as check_upload
+
+    try:
+        with open(path, "rb") as handle:
+            check_upload(handle, Path(path).name)
+    except UploadRejected as error:
+        raise UnreadableFile(str(error)) from None
+
+
+def max_columns():
+    from django.conf import settings
+
+    return settings.IMPORT_MAX_COLUMNS
+
+
+def too_wide(width):
+    return UnreadableFile(
+        _("a row has {count} columns; at most {limit} are accepted").format(count=width, limit=max_columns())
+    )
+
+
 def count_rows(path):
     """Data rows in the file, cheaply: the lines of a CSV minus its header (an upper bound when a quoted
     value spans lines), or the row count an .xlsx sheet records; None when the sheet does not say."""
     if is_xlsx(path):
         from openpyxl import load_workbook
 
+        check_xlsx(path)
         workbook = load_workbook(path, read_only=True, data_only=True)
         try:
             rows = workbook.worksheets[0].max_row if workbook.worksheets else 0
@@ -200,19 +235,26 @@ def csv_delimiter(first_line):
 
 
 def _csv_rows(path):
+    limit = max_columns()
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        first_line = handle.readline()
+        first_line = handle.readline(1 << 16)
         handle.seek(0)
         for cells in csv.reader(handle, delimiter=csv_delimiter(first_line)):
+            if len(cells) > limit:
+                raise too_wide(len(cells))
             yield [cell.strip() or None for cell in cells]
 
 
 def _xlsx_rows(path):
     from openpyxl import load_workbook
 
+    check_xlsx(path)
+    limit = max_columns()
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         for cells in workbook.worksheets[0].iter_rows(values_only=True):
+            if len(cells) > limit:
+                raise too_wide(len(cells))
             row = []
             for cell in cells:
                 if isinstance(cell, str):
@@ -272,6 +314,8 @@ def copyable_csv(path):
         return None
     delimiter = csv_delimiter(text)
     header = [cell.strip() or None for cell in next(csv.reader([text], delimiter=delimiter))]
+    if len(header) > max_columns():
+        return None  # read row by row, which refuses it
     return CsvLayout(delimiter=delimiter, header=header, data_offset=offset, size=size)
 
 
@@ -444,7 +488,7 @@ def check_rows(rows, check_row, staging, log, throttle, expected_rows):
             if not data_rows % 1000:
                 throttle(ImportStatus.VALIDATING, data_rows, max(expected_rows, data_rows))
     except (UnicodeDecodeError, csv.Error) as error:
-        log.reject(row_number, "", "", unreadable(error))
+        log.reject(row_number + 1, "", "", unreadable(error))  # the row that could not be read
     staging.flush()
     throttle(ImportStatus.VALIDATING, data_rows, data_rows, force=True)
     return data_rows
@@ -588,8 +632,13 @@ def run_import(path, body, progress=None, error_report=None, using=DEFAULT_DB_AL
     any error; returns the ImportResult. `progress(stage, processed, total)` is called as the passes go on
     (stage: ImportStatus.VALIDATING, then IMPORTING); `error_report` is a text file that receives every error as
     CSV (row, column, value, reason)."""
-    result = ImportResult(total_rows=count_rows(path) or 0)
+    result = ImportResult()
     log = ErrorLog(result, error_report)
+    try:
+        result.total_rows = count_rows(path) or 0
+    except UnreadableFile as error:
+        log.reject(1, "", "", str(error))
+        return result
     throttle = Throttle(progress, interval)
     connection = connections[using]
     try:
@@ -658,7 +707,8 @@ def first_report_rows(job, limit=FIRST_ERRORS_KEPT):
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
         reader = csv.reader(text)
         next(reader, None)
-        return [row for _, row in zip(range(limit), reader)]
+        # The report is written for spreadsheets: the page shows the cells as they were.
+        return [[restore(cell) for cell in row] for _, row in zip(range(limit), reader)]
 
 
 def is_coordinator(user):

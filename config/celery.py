@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -14,6 +15,8 @@ app.autodiscover_tasks()
 # Beat schedule: the defaults; the coordinator can add or change entries in the
 # admin (django-celery-beat's database scheduler).
 app.conf.beat_schedule = {
+    # Jobs recorded while Redis was down are sent once it is back (config/recomputation.py).
+    "send-unsent-jobs": {"task": "config.recomputation.send_unsent_jobs", "schedule": 60},
     "recompute-institution-flags-nightly": {
         "task": "institutions.tasks.recompute_institution_flags",
         "schedule": 24 * 60 * 60,
@@ -43,3 +46,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=6, minute=0),
     },
 }
+
+
+@worker_ready.connect
+def send_unsent_jobs_on_start(sender=None, **kwargs):
+    """A worker starting after an outage sends the jobs recorded while Redis was down, without waiting for beat."""
+    sender.app.send_task("config.recomputation.send_unsent_jobs", ignore_result=True)

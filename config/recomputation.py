@@ -6,16 +6,30 @@ the requesting transaction commits, runs them with their progress shown, skips a
 already covered, and retries a failed one. The domain module says only how to compute.
 """
 
+import logging
+
+from celery import shared_task, uuid
 from django.conf import settings
+from django.contrib import messages
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from .progress import RowWriter
 
+logger = logging.getLogger(__name__)
+
 RETRY_DELAYS = (10, 60, 300)  # seconds before the 1st, 2nd and 3rd retry of a failed recomputation
+
+# The options of a recomputation's Celery task. Its message is acknowledged when the job ends, not when a worker
+# takes it: a worker killed in the middle leaves it with Redis, which hands it to the next worker (after the
+# broker's visibility timeout), and the job runs again from the old figures its rolled-back transaction left. The
+# job's row is its result, so nothing is stored in the result backend, and a page sending one does not wait on it.
+RECOMPUTATION_TASK = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
 class RecomputationKind(models.TextChoices):
@@ -74,6 +88,11 @@ class RecomputationJob(models.Model):
         return self.status in FINISHED_STATUSES
 
     @property
+    def waits_for_queue(self):
+        """Recorded, but not yet handed to the broker (Redis was out of reach): sent when it is back."""
+        return self.status == RecomputationStatus.QUEUED and not self.task_id
+
+    @property
     def percent(self):
         if self.status in (RecomputationStatus.DONE, RecomputationStatus.SKIPPED):
             return 100
@@ -98,11 +117,14 @@ class Recomputations:
     jobs of this kind from running at once; `task` is the dotted path of the Celery task that calls `run`.
     """
 
+    every = []  # each kind of results, for send_unsent_jobs
+
     def __init__(self, model, task, lock, compute):
         self.model = model
         self.task = task
         self.lock = lock
         self.compute = compute
+        Recomputations.every.append(self)
 
     def _jobs(self, job):
         return self.model.objects.filter(pk=job.pk)
@@ -123,6 +145,16 @@ class Recomputations:
         old results stay, because the transaction rolls back."""
         job = self.model.objects.get(pk=job_id)
         if job.is_finished:
+            return job
+        if job.status == RecomputationStatus.RUNNING and job.attempts >= 1 + len(RETRY_DELAYS):
+            # Every attempt so far died with its worker (reject_on_worker_lost hands the job back each time): a job
+            # that kills its worker must not do so forever.
+            self._jobs(job).update(
+                status=RecomputationStatus.FAILED,
+                error=f"The worker running it was lost {job.attempts} times.",
+                finished_at=timezone.now(),
+            )
+            job.refresh_from_db()
             return job
         self._jobs(job).update(status=RecomputationStatus.RUNNING, attempts=F("attempts") + 1, error="")
         recorder = StepRecorder(self.model, job.pk, using)
@@ -166,14 +198,45 @@ class Recomputations:
                 raise
             raise task.retry(exc=error, countdown=RETRY_DELAYS[retries])
 
+    def _send(self, job_id):
+        """Hand a recorded job to the broker: True when sent, False when another sender has it. The job is claimed
+        with its task id first, so two senders (the requesting page, send_unsent_jobs) never both send it. With
+        the broker out of reach the claim is given back and BrokerUnreachable raised."""
+        task_id = uuid()
+        if not self.model.objects.filter(pk=job_id, task_id="", status=RecomputationStatus.QUEUED).update(
+            task_id=task_id
+        ):
+            return False
+        try:
+            import_string(self.task).apply_async((job_id,), task_id=task_id)
+        except BrokerUnreachable:
+            self.model.objects.filter(pk=job_id, task_id=task_id).update(task_id="")
+            raise
+        return True
+
+    def send(self, job_id):
+        """Send a job; with the broker out of reach it stays recorded (`waits_for_queue`) for send_unsent_jobs."""
+        try:
+            return self._send(job_id)
+        except BrokerUnreachable as error:
+            logger.warning("%s %s not sent, the broker is out of reach: %s", self.model.__name__, job_id, error)
+            return False
+
+    def send_unsent(self):
+        """Send the jobs recorded while the broker was out of reach, oldest first; returns how many were sent."""
+        waiting = self.model.objects.filter(status=RecomputationStatus.QUEUED, task_id="").order_by("created_at", "pk")
+        sent = 0
+        for job_id in list(waiting.values_list("pk", flat=True)):
+            try:
+                sent += self._send(job_id)
+            except BrokerUnreachable as error:
+                logger.warning("%s jobs still not sent, the broker is out of reach: %s", self.model.__name__, error)
+                break
+        return sent
+
     def enqueue(self, job):
         """Send the job to the worker when the current transaction commits."""
-
-        def send():
-            result = import_string(self.task).delay(job.pk)
-            self._jobs(job).filter(task_id="").update(task_id=result.id or "")
-
-        transaction.on_commit(send, robust=True)
+        transaction.on_commit(lambda: self.send(job.pk), robust=True)
         return job
 
     def request_full(self, user=None, reason=""):
@@ -189,3 +252,29 @@ class Recomputations:
         """Queue a recomputation of `scope` (a list of keys the domain module reads)."""
         job = self.model.objects.create(kind=RecomputationKind.INCREMENTAL, scope=scope, reason=reason[:200])
         return self.enqueue(job)
+
+
+def send_unsent():
+    """Send every kind's jobs recorded while the broker was out of reach; returns how many were sent."""
+    return sum(kind.send_unsent() for kind in Recomputations.every)
+
+
+@shared_task(name="config.recomputation.send_unsent_jobs", ignore_result=True)
+def send_unsent_jobs():
+    """Every minute (Celery beat), and when a worker starts (config/celery.py)."""
+    return send_unsent()
+
+
+def requested_message(request, job):
+    """Tell the coordinator a full recomputation was requested, and plainly when it could not be sent yet."""
+    job.refresh_from_db(fields=["status", "task_id"])
+    if job.waits_for_queue:
+        messages.warning(
+            request,
+            gettext(
+                "Full recomputation {number} is recorded, but the job queue cannot be reached now: it will be sent "
+                "to the worker as soon as the queue is back. Until it has run, the previous results are shown."
+            ).format(number=job.pk),
+        )
+    else:
+        messages.success(request, gettext("Full recomputation %(number)s was requested.") % {"number": job.pk})

@@ -25,6 +25,10 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+# API addresses that match no route answer in JSON like the rest of the API (config/api.py; with DEBUG off, as in
+# production, since DEBUG shows Django's own page).
+handler404 = "config.api.page_not_found"
+
 admin.site.site_header = "Pakalpojumu vides pārvaldība"
 admin.site.site_title = "Pakalpojumu vides pārvaldība"
 

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
+
+from config.exports import SafeCSV, SafeXLSX
+from config.uploads import CheckedImportForm
 
 from .admin_scoping import is_coordinator, is_staff
 from .models import (
@@ -26,7 +28,8 @@ from .tasks import recompute_institution_flags
 class RegistryAdmin(ImportExportModelAdmin):
     """Reference data: every staff user may read it, only coordinators import or change it."""
 
-    formats = [CSV, XLSX]
+    import_form_class = CheckedImportForm
+    formats = [SafeCSV, SafeXLSX]
     # A file with any invalid row is shown with its errors and cannot be confirmed.
     skip_import_confirm = False
 
@@ -107,8 +110,9 @@ class InstitutionGroupAdmin(RegistryAdmin):
 class InstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     """Scoped by institutions/scoping.py: a non-coordinator sees and exports only their own institutions."""
 
+    import_form_class = CheckedImportForm
     resource_classes = [InstitutionResource]
-    formats = [CSV, XLSX]
+    formats = [SafeCSV, SafeXLSX]
     list_display = (
         "name_lv",
         "short_name",

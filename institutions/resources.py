@@ -46,7 +46,7 @@ class NullableCharWidget(widgets.CharWidget):
             return None
         value = str(value).strip()
         # Spreadsheets turn 90000069281 into 90000069281.0.
-        if value.endswith(".0") and value[:-2].isdigit():
+        if value.endswith(".0") and value[:-2].isascii() and value[:-2].isdigit():
             value = value[:-2]
         return value or None
 

@@ -39,10 +39,15 @@ def editable_institutions(user, queryset=None):
     return queryset.filter(pk__in=user.memberships.filter(can_edit=True).values("institution_id"))
 
 
+def is_coordinator(user):
+    """An active, signed-in coordinator (or superuser): every scope is the whole country."""
+    return user is not None and user.is_authenticated and user.is_active and user.is_coordinator
+
+
 def scope_by_institution(user, queryset, field="institution", editable=False):
     """Rows of any model whose `field` points at an institution, limited to what `user` may see (or change)."""
     allowed = editable_institutions(user) if editable else visible_institutions(user)
-    if user is not None and user.is_authenticated and user.is_active and user.is_coordinator:
+    if is_coordinator(user):
         return queryset
     return queryset.filter(**{f"{field}__in": allowed.values("pk")})
 

@@ -11,6 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_tables2.export import ExportMixin, TableExport
 
+from config.exports import SafeTableExport
+
 from .models import Institution, Municipality, PlanningRegion
 
 
@@ -233,6 +235,7 @@ class PlanningRegionTable(BaseTable):
 class TableExportMixin(ExportMixin):
     """CSV and XLSX export of the whole filtered, sorted table (`?_export=csv|xlsx`), never other formats."""
 
+    export_class = SafeTableExport
     export_formats = (TableExport.CSV, TableExport.XLSX)
     export_name = "export"
 

@@ -1,11 +1,18 @@
-"""Small server-side SVG charts for every page of the project: bar, stacked bar and line charts.
+"""Charts for every page of the project: bar, grouped bar, stacked bar and line charts, drawn twice.
 
-No JavaScript and no chart library: each function returns a `Chart` holding an inline SVG and the same numbers as
-a table. The SVG is one image for assistive technology (role="img", aria-label, <title> and <desc> that states the
-figures in words); the table (templates/includes/chart.html) is the fallback that screen-reader users, people who
-cannot tell the colours apart and anyone who wants the exact values read instead. Every colour of the palette has
-at least 4.5:1 contrast against white, lines differ by dash pattern and marker shape as well as colour, and bars
-carry their value as text, so no figure is told by colour alone.
+Each function returns a `Chart` holding an inline SVG, the same numbers as a table, and the same numbers again as
+plain data (`Chart.data`) for Chart.js. The server-side SVG is what every reader gets first and what prints; where
+JavaScript runs, static/js/charts.js reads `Chart.data` (written into the page with `json_script`) and draws the
+interactive chart, with tooltips and a legend that hides series, with the vendored Chart.js
+(static/vendor/chartjs/), then hides the SVG. Both drawings come from the numbers here, in the same palette, so
+they agree.
+
+The SVG is one image for assistive technology (role="img", aria-label, <title> and <desc> that states the figures
+in words), and so is the canvas (role="img", its label and the same description); the table
+(templates/includes/chart.html) is the text alternative that screen-reader users, people who cannot tell the
+colours apart and anyone who wants the exact values read instead. Every colour of the palette has at least 4.5:1
+contrast against white, lines differ by dash pattern and marker shape as well as colour, and bars carry their
+value as text, so no figure is told by colour alone.
 
 Use from a view:
 
@@ -46,6 +53,8 @@ AXIS = "#8a949f"
 # Lines are told apart without colour, too.
 DASHES = ("", "8 4", "2 3", "10 3 2 3")
 MARKERS = ("circle", "square", "triangle", "diamond")
+# The same markers under Chart.js' names (pointStyle).
+POINT_STYLES = {"circle": "circle", "square": "rect", "triangle": "triangle", "diamond": "rectRot"}
 
 WIDTH = 560
 FONT_SIZE = 13
@@ -64,6 +73,8 @@ def number_formatter(decimals=0) -> Formatter:
             return "—"
         return number_format(round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
+    # Tells Chart.data how to write the same number in the browser (Intl.NumberFormat).
+    format_number.number_format = {"style": "number", "decimals": decimals}
     return format_number
 
 
@@ -76,6 +87,7 @@ def percent_formatter(decimals=1) -> Formatter:
             return "—"
         return f"{as_number(value * 100)} %"
 
+    format_percent.number_format = {"style": "percent", "decimals": decimals}
     return format_percent
 
 
@@ -99,6 +111,7 @@ class Chart:
     columns: list = field(default_factory=list)  # the data table's header: the category heading, then the series
     rows: list = field(default_factory=list)  # (category label, [formatted value per series])
     is_empty: bool = False
+    data: dict | None = None  # the numbers for Chart.js, JSON-able (see `_chart_data`); None for an empty chart
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
@@ -107,6 +120,61 @@ class Chart:
 def _chart_id(kind, title, labels, series):
     digest = hashlib.sha1(repr((kind, str(title), [str(label) for label in labels], series)).encode()).hexdigest()
     return f"chart-{digest[:10]}"
+
+
+def _number_format(formatter):
+    """How `formatter` writes a number, for the browser. A formatter not made by number_formatter or
+    percent_formatter is written as a plain number with up to two decimals."""
+    return dict(getattr(formatter, "number_format", None) or {"style": "number", "decimals": None})
+
+
+def _plain(number):
+    """A JSON number: Decimals and ints become floats; float noise of the scale arithmetic (0.30000000000000004) is
+    rounded away."""
+    return None if number is None else float(f"{float(number):.12g}")
+
+
+def _chart_data(
+    kind,
+    title,
+    labels,
+    series,
+    *,
+    formatter,
+    axis_formatter,
+    scale_top,
+    step,
+    value_labels,
+    show_total=False,
+    show_legend=True,
+):
+    """What static/js/charts.js needs to draw the same chart with Chart.js: the categories, each series with its
+    palette colour, dash and marker, the number formats, and the value axis exactly as the SVG draws it (0 to
+    `scale_top` by `step`), so both drawings show the same scale."""
+    return {
+        "kind": kind,
+        "title": str(title),
+        "horizontal": kind != "line",
+        "stacked": kind == "stacked",
+        "labels": [str(label) for label in labels],
+        "series": [
+            {
+                "label": str(item.label),
+                "values": [_plain(value) for value in item.values],
+                "colour": PALETTE[index % len(PALETTE)],
+                "dash": [int(part) for part in DASHES[index % len(DASHES)].split()],
+                "marker": POINT_STYLES[MARKERS[index % len(MARKERS)]],
+            }
+            for index, item in enumerate(series)
+        ],
+        "value_format": _number_format(formatter),
+        "axis": {"min": 0, "max": _plain(scale_top), "step": _plain(step), "format": _number_format(axis_formatter)},
+        "value_labels": value_labels,
+        "show_total": show_total,
+        "total_label": _("Total") if show_total else None,
+        "show_legend": show_legend,
+        "colours": {"ink": INK, "muted_ink": MUTED_INK, "grid": GRID, "axis": AXIS},
+    }
 
 
 def _attrs(**attributes):
@@ -301,15 +369,25 @@ def bar_chart(
         )
     height = bottom + 24
     description = description or _describe(labels, [Series(columns[1], values)], formatter)
-    return Chart(
-        chart_id, "bar", title, description, _svg(chart_id, title, description, WIDTH, height, body), columns, rows
+    data = _chart_data(
+        "bar",
+        title,
+        labels,
+        [Series(columns[1], values)],
+        formatter=formatter,
+        axis_formatter=axis_formatter,
+        scale_top=scale_top,
+        step=step,
+        value_labels=True,
+        show_legend=False,
     )
+    svg = _svg(chart_id, title, description, WIDTH, height, body)
+    return Chart(chart_id, "bar", title, description, svg, columns, rows, data=data)
 
 
 def grouped_bar_chart(title, labels, series, *, category_label=None, formatter=None, max_value=None, chart_id=None):
     """Horizontal bars in groups: one group per label, one bar per series in the series' colour, each with its
-    value written after it, and a legend. Built from reports/py's parts, with the same accessible figure
-    and data table as its"""
+    value written after it, and a legend."""
     formatter = formatter or number_formatter(1)
     labels, series = list(labels), list(series)
     chart_id = chart_id or _chart_id("grouped", title, labels, [(s.label, list(s.values)) for s in series])
@@ -354,8 +432,19 @@ def grouped_bar_chart(title, labels, series, *, category_label=None, formatter=N
             )
     height = bottom + 24
     description = _describe(labels, series, formatter)
+    data = _chart_data(
+        "grouped",
+        title,
+        labels,
+        series,
+        formatter=formatter,
+        axis_formatter=formatter,
+        scale_top=scale_top,
+        step=step,
+        value_labels=True,
+    )
     svg = _svg(chart_id, title, description, WIDTH, height, body)
-    return Chart(chart_id, "grouped", title, description, svg, columns, rows)
+    return Chart(chart_id, "grouped", title, description, svg, columns, rows, data=data)
 
 
 def stacked_bar_chart(
@@ -423,9 +512,20 @@ def stacked_bar_chart(
             )
     height = bottom + 24
     description = description or _describe(labels, series, formatter)
-    return Chart(
-        chart_id, "stacked", title, description, _svg(chart_id, title, description, WIDTH, height, body), columns, rows
+    data = _chart_data(
+        "stacked",
+        title,
+        labels,
+        series,
+        formatter=formatter,
+        axis_formatter=formatter,
+        scale_top=scale_top,
+        step=step,
+        value_labels=True,
+        show_total=show_total,
     )
+    svg = _svg(chart_id, title, description, WIDTH, height, body)
+    return Chart(chart_id, "stacked", title, description, svg, columns, rows, data=data)
 
 
 def line_chart(
@@ -520,6 +620,17 @@ def line_chart(
                     )
     height = bottom + 30
     description = description or _describe(labels, series, formatter)
-    return Chart(
-        chart_id, "line", title, description, _svg(chart_id, title, description, WIDTH, height, body), columns, rows
+    data = _chart_data(
+        "line",
+        title,
+        labels,
+        series,
+        formatter=formatter,
+        axis_formatter=axis_formatter,
+        scale_top=scale_top,
+        step=step,
+        value_labels=write_values,
+        show_legend=len(series) > 1,
     )
+    svg = _svg(chart_id, title, description, WIDTH, height, body)
+    return Chart(chart_id, "line", title, description, svg, columns, rows, data=data)

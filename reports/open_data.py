@@ -30,7 +30,7 @@ and answer a conditional request with 304. The rows of the aggregated data set a
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -47,6 +47,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, AssessmentStatus, Family, MaturityLevel, Score
+from config import remembered
 from institutions.models import DevelopmentTier, Institution, InstitutionType, Municipality
 from services import costing
 from services.cpsv import catalogue_to_cpsv
@@ -209,6 +210,65 @@ def _history(model):
     return model.history.aggregate(changed=Max("history_date"), last=Max("history_id"))
 
 
+class CachedRows(Sequence):
+    """Rows computed once by `compute` and kept in the cache under `key` in chunks of CHUNK_ROWS; taking a slice
+    reads only the chunks it covers. A chunk gone from the cache (evicted) has every row computed again."""
+
+    CHUNK_ROWS = 500
+    SECONDS = 3600
+
+    def __init__(self, key, compute):
+        self.key = key
+        self.compute = compute
+        self._length = None
+        self._computed = None
+
+    def _store(self):
+        rows = self._computed = list(self.compute())
+        chunks = {f"{self.key}:{start}": rows[start : start + self.CHUNK_ROWS] for start in self._starts(len(rows))}
+        cache.set_many(chunks, self.SECONDS)
+        cache.set(self.key, len(rows), self.SECONDS)  # last: a length found means its chunks were stored
+        return len(rows)
+
+    def _starts(self, length, begin=0, end=None):
+        end = length if end is None else end
+        return range(begin - begin % self.CHUNK_ROWS, end, self.CHUNK_ROWS)
+
+    def __len__(self):
+        if self._length is None:
+            self._length = cache.get(self.key)
+            if self._length is None:
+                self._length = self._store()
+        return self._length
+
+    def _slice(self, begin, end):
+        if self._computed is not None:
+            return self._computed[begin:end]
+        keys = [f"{self.key}:{start}" for start in self._starts(len(self), begin, end)]
+        found = cache.get_many(keys)
+        if len(found) < len(keys):
+            self._store()
+            return self._computed[begin:end]
+        first = begin - begin % self.CHUNK_ROWS
+        joined = [row for chunk_key in keys for row in found[chunk_key]]
+        return joined[begin - first : end - first]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            begin, end, step = index.indices(len(self))
+            rows = self._slice(begin, end) if end > begin else []
+            return rows if step == 1 else rows[::step]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._slice(index, index + 1)[0]
+
+    def __iter__(self):
+        for start in self._starts(len(self)):
+            yield from self._slice(start, min(start + self.CHUNK_ROWS, len(self)))
+
+
 @dataclass
 class Selection:
     """A data set narrowed by a filter set bound to the request's query."""
@@ -281,17 +341,14 @@ class DataSet:
         return [self.row(item) for item in objects]
 
     def rows(self, selection, freshness=None):
-        """Every row of the selection. Aggregated rows are cached under the data set's freshness token."""
+        """Every row of the selection. Aggregated rows are cached under the data set's freshness token, in chunks:
+        a page of the API reads the chunk it shows, not the whole data set."""
         if self.per_object:
             return self.rows_of(selection.queryset)
         freshness = freshness or self.freshness()
         params = sorted((key, str(getattr(value, "pk", value))) for key, value in selection.params.items())
         key = "open-data:" + hashlib.sha256(f"{self.id}|{freshness.token}|{params}".encode()).hexdigest()
-        rows = cache.get(key)
-        if rows is None:
-            rows = self.aggregate(selection.queryset, selection.params)
-            cache.set(key, rows, 3600)
-        return rows
+        return CachedRows(key, lambda: self.aggregate(selection.queryset, selection.params))
 
     def iter_rows(self, selection, chunk_size=1000):
         """Every row of the selection, read in chunks (the prefetches run once per chunk)."""
@@ -704,7 +761,7 @@ def _figure_rows(queryset, params):
 def _figure_freshness():
     # One pass over the stored figures: a recomputation rewrites `computed_at` of every row it writes.
     return _freshness(
-        CostFigure.objects.aggregate(computed=Max("computed_at"), count=Count("pk")),
+        remembered.aggregate(CostFigure.objects.all(), computed=Max("computed_at"), count=Count("pk")),
         _history(Institution),
     )
 
@@ -1348,8 +1405,8 @@ def _municipality_figure_row(figure):
 
 def _municipality_figure_freshness():
     return _freshness(
-        MunicipalityFigure.objects.aggregate(computed=Max("computed_at"), count=Count("pk")),
-        PeriodSummary.objects.aggregate(summarised=Max("computed_at"), count=Count("pk")),
+        remembered.aggregate(MunicipalityFigure.objects.all(), computed=Max("computed_at"), count=Count("pk")),
+        remembered.aggregate(PeriodSummary.objects.all(), summarised=Max("computed_at"), count=Count("pk")),
         _history(Municipality),
     )
 

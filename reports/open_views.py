@@ -6,7 +6,6 @@ The data sets, their fields and filters are defined in reports/open_data.py; the
 carry an ETag and a Last-Modified header and answer a conditional request with 304, like the open API.
 """
 
-import csv
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 from rest_framework.utils.encoders import JSONEncoder
 
+from config.exports import csv_writer, neutralise_row
 from institutions.forms import present_filter_form
 from reports.charts import Series, bar_chart, line_chart, number_formatter, percent_formatter
 
@@ -247,7 +247,7 @@ class _Echo:
 
 
 def _csv(dataset, selection):
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     names = dataset.field_names
 
     def lines():
@@ -284,13 +284,14 @@ def _xlsx_cell(value):
 def _xlsx(dataset, selection):
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet("data")
-    data.append(dataset.field_names)
+    # A write-only workbook cannot be read back before saving: its rows are neutralised as they go in.
+    data.append(neutralise_row(dataset.field_names))
     for row in dataset.iter_rows(selection):
-        data.append([_xlsx_cell(row[name]) for name in dataset.field_names])
+        data.append(neutralise_row([_xlsx_cell(row[name]) for name in dataset.field_names]))
     fields = workbook.create_sheet("fields")
     fields.append(["name", "type", "description_lv", "description_en"])
     for item in dataset.fields:
-        fields.append([item.name, item.type, item.description.lv, item.description.en])
+        fields.append(neutralise_row([item.name, item.type, item.description.lv, item.description.en]))
     about = workbook.create_sheet("about")
     for line in (
         ["dataset", dataset.id],
@@ -298,7 +299,7 @@ def _xlsx(dataset, selection):
         ["title_en", dataset.title.en],
         ["licence", LICENCE_NAME, LICENCE_URL],
     ):
-        about.append(line)
+        about.append(neutralise_row(line))
     buffer = BytesIO()
     workbook.save(buffer)
     return HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["xlsx"])

@@ -28,7 +28,6 @@ experts the E-index round reports; the readers of an institution its figures rep
 municipality its evaluation. Anyone else gets 404.
 """
 
-import csv
 import io
 import logging
 import zipfile
@@ -52,6 +51,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
 from accounts.models import Role
+from config.exports import csv_writer, save_workbook
 from config.progress import RowWriter
 from institutions.models import Institution, InstitutionType, Municipality
 from institutions.scoping import visible_institutions
@@ -372,13 +372,13 @@ def render_xlsx(document):
         page.column_dimensions["A"].width = 40
         page.freeze_panes = "B2"
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    save_workbook(workbook, buffer)
     return buffer.getvalue()
 
 
 def _csv_bytes(sheet):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow([str(column) for column in sheet.columns])
     for row in sheet.rows:
         writer.writerow(["" if value is None else value for value in row])

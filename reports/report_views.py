@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from institutions.models import Institution, Municipality
 from institutions.tables import BaseTable
-from services.views import export_response
+from config.exports import export_response
 
 from . import report_centre
 from .models import Frequency, GeneratedReport, GeneratedStatus, ReportKind, ReportSchedule

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from . import audit_views, views
 
 app_name = "reports"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("municipalities/<int:pk>/pdf/", views.municipality_profile_pdf, name="municipality-profile-pdf"),
     path("compare/", views.compare, name="compare"),
     path("centre/", include("reports.report_urls")),
+    path("audit/", audit_views.audit_trail, name="audit"),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from institutions.models import Institution, Municipality
 from institutions.scoping import visible_institutions
 from institutions.tables import localised_name_order
-from services.costing_views import export_response, first_export
+from config.exports import export_response, first_export
 
 from . import dashboards
 from .forms import CompareForm, ProfileChooserForm

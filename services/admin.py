@@ -14,9 +14,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.exports import SafeCSV, SafeXLSX
+from config.uploads import CheckedImportForm
 from institutions.admin_scoping import (
     CoordinatorChangesMixin,
     CoordinatorReadOnlyMixin,
@@ -79,7 +80,8 @@ TEMPLATE_CONTENT_TYPES = {
 class CatalogueAdmin(ImportExportModelAdmin):
     """Import and export in CSV and XLSX, with an empty template of each file to download."""
 
-    formats = [CSV, XLSX]
+    import_form_class = CheckedImportForm
+    formats = [SafeCSV, SafeXLSX]
     # A file with any invalid row is shown with its errors and cannot be confirmed.
     skip_import_confirm = False
     import_export_change_list_template = "admin/services/change_list_import_export.html"
@@ -407,7 +409,7 @@ class FigureSubmissionAdmin(ScopedRowsMixin, CoordinatorChangesMixin, ExportMixi
     changes them here, and they are exported, not imported."""
 
     resource_classes = [FigureSubmissionResource]
-    formats = [CSV, XLSX]
+    formats = [SafeCSV, SafeXLSX]
     list_display = ("service", "provider", "year", "status", "submitted_by", "submitted_at")
     list_filter = ("year", "status", ("provider", admin.RelatedOnlyFieldListFilter))
     search_fields = ("service__catalogue_id", "service__name_lv", "provider__short_name", "provider__name_lv")

@@ -396,7 +396,7 @@ def write_batch_sql(connection):
     in_batch = "row_number >= %(low)s AND row_number < %(high)s"
     return f"""
         WITH changed AS (
-            UPDATE {table} AS f SET {assignments}, is_demo = false, updated_at = %(now)s
+            UPDATE {table} AS f SET {assignments}, is_demo = false, updated_at = %(now)s, version = f.version + 1
             FROM {RESOLVED_TABLE} b WHERE b.{in_batch} AND b.changed AND f.id = b.figure_id
             RETURNING f.*
         ), history AS (
@@ -729,7 +729,7 @@ class FigureImport:
                 bulk_update_with_history(
                     changed,
                     ServiceFigure,
-                    fields=[*VALUE_FIELDS, "is_demo", "updated_at"],
+                    fields=[*VALUE_FIELDS, "is_demo", "updated_at", "version"],
                     default_user=user,
                     default_change_reason=self.change_reason,
                     default_date=now,
@@ -791,6 +791,7 @@ class FigureImport:
                 for name, value in attributes.items():
                     setattr(figure, name, value)
                 figure.is_demo, figure.updated_at = False, now
+                figure.version += 1
                 changed.append(figure)
         return len(rows), new, changed
 

@@ -1,7 +1,6 @@
 """Pages of the bulk path for large figure files: upload, a status page with a progress bar, the error
 report and the list of a user's imports. The work itself is services/bulk.py, run by services/tasks.py."""
 
-import csv
 from pathlib import Path
 
 from django import forms
@@ -15,6 +14,9 @@ from django.urls import path
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from config.exports import csv_writer
+from config.uploads import check_data_file
 
 from .bulk import COLUMNS, first_report_rows, may_upload, visible_imports
 from .models import BulkImport, ImportKind
@@ -69,7 +71,7 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if Path(upload.name).suffix.lower() not in ACCEPTED_SUFFIXES:
             raise forms.ValidationError(_("Send a .csv or .xlsx file."))
-        return upload
+        return check_data_file(upload, ACCEPTED_SUFFIXES)
 
 
 @login_required
@@ -167,7 +169,7 @@ def bulk_errors(request, pk):
 def bulk_template(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="service-figures-template.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(COLUMNS)
     writer.writerow(TEMPLATE_EXAMPLE)
     return response

@@ -39,6 +39,7 @@ from django.db.models import Case, F, IntegerField, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config import remembered
 from config.oncommit import CommitBatch
 from config.recomputation import Recomputations
 from institutions.models import InstitutionType
@@ -629,7 +630,8 @@ def rollup(figures, by="national", channel=None):
         values = ["group", "year"]
     rows = figures.values(*values).annotate(**{name: Sum(name) for name in SUMMED}).order_by(*values)
     result = []
-    for row in rows:
+    # The sums change only when the figures do (a recomputation): kept until then (config/remembered.py).
+    for row in remembered.rows(rows):
         row = dict(row)
         row.setdefault("group", None)
         row.update(ratios(row))

@@ -17,13 +17,13 @@ from django.db.models import Exists, F, OuterRef, Sum
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
+from config.exports import export_response, first_export
+from config.recomputation import requested_message
 from institutions.models import Institution, Municipality
 from institutions.scoping import visible_institutions
 from institutions.tables import localised_name_order
@@ -56,7 +56,6 @@ from .models import (
 )
 from .scoping import visible_cost_figures, visible_services
 
-EXPORT_FORMATS = (TableExport.CSV, TableExport.XLSX)
 ON_DEMAND = "on demand"  # the stored reason of a recomputation the coordinator starts on the page
 
 
@@ -86,24 +85,6 @@ SUMMARY_MEASURES = (
     "admin_burden",
     "unallocated_shared_cost",
 )
-
-
-def export_response(request, table, name, trigger="_export"):
-    """The CSV or XLSX download the `trigger` parameter asks for, or None when it asks for none."""
-    export_format = request.GET.get(trigger)
-    if export_format not in EXPORT_FORMATS:
-        return None
-    filename = f"{name}-{timezone.localdate().isoformat()}.{export_format}"
-    return TableExport(export_format, table).response(filename=filename)
-
-
-def first_export(request, tables, name):
-    """The download asked for of any of `tables` ({key: (trigger, table)}), or None."""
-    for key, (trigger, table) in tables.items():
-        response = export_response(request, table, f"{name}-{key}", trigger)
-        if response:
-            return response
-    return None
 
 
 def require_coordinator(user):
@@ -535,7 +516,8 @@ def channel_shift(request):
     )
     # The services to choose from are those of the chosen institution: none before one is chosen.
     services = Service.objects.none()
-    if request.GET.get("institution", "").isdigit():
+    chosen = request.GET.get("institution", "")
+    if chosen.isascii() and chosen.isdigit():  # "²" is a digit to str.isdigit() but not to int()
         at_institution = figures.filter(provider_id=int(request.GET["institution"]), service=OuterRef("pk"))
         services = visible_services(user).filter(Exists(at_institution)).order_by("catalogue_id")
     form = ChannelShiftForm(
@@ -620,7 +602,7 @@ def recomputations(request):
     require_coordinator(request.user)
     if request.method == "POST":
         job = costing.request_full(user=request.user, reason=ON_DEMAND)
-        messages.success(request, _("Full recomputation %(number)s was requested.") % {"number": job.pk})
+        requested_message(request, job)
         return redirect("services:cost-recomputations")
     table = CostRecomputationTable(CostRecomputation.objects.select_related("parameters", "requested_by"))
     RequestConfig(request, paginate={"per_page": 25}).configure(table)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from institutions.models import Institution, InstitutionType, Municipality
 
+from .edit_conflicts import EditConflict, locked, stale_row, version_of
 from .models import (
     Channel,
     CostComponent,
@@ -173,12 +174,40 @@ class CostGridForm(forms.Form):
         return cleaned
 
 
+class RowVersionsForm(forms.Form):
+    """The version of every figure row and cost cell as the screen was opened (0: no row), in hidden inputs: a
+    save compares them with the stored rows (services/edit_conflicts.py). A version not posted is not checked."""
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, version in versions.items():
+            self.fields[name] = forms.IntegerField(
+                required=False, min_value=0, initial=version, widget=forms.HiddenInput
+            )
+
+    @staticmethod
+    def figure_name(channel):
+        return f"figure__{channel.code}"
+
+    @staticmethod
+    def cost_name(cell_name):
+        return f"cost__{cell_name}"
+
+    def sent(self, name):
+        """The version posted for `name`, or None when none was posted."""
+        if self.add_prefix(name) not in self.data:
+            return None
+        return self.cleaned_data.get(name)
+
+
 class YearlyReport:
     """The figures and costs of one service at one provider for one year: a FigureFormSet row per channel and the
     CostGridForm, validated together and saved in one transaction together with the report's status."""
 
     def __init__(self, service, provider, year, data=None):
         self.service, self.provider, self.year = service, provider, year
+        # A copy the page may change: after a conflict the hidden versions are moved on to the stored ones.
+        data = data.copy() if data is not None else None
         self.facts = service_facts([service.pk])[service.pk]
         key = {"service": service, "provider": provider, "year": year}
         self.existing_figures = {
@@ -199,8 +228,23 @@ class YearlyReport:
             report=self,
             initial=[self._figure_initial(channel) for channel in self.channels],
         )
-        self.costs = CostGridForm(data, prefix="costs", channels=self.channels, report=self, initial=self._cost_initial())
+        self.costs = CostGridForm(
+            data, prefix="costs", channels=self.channels, report=self, initial=self._cost_initial()
+        )
+        self.versions = RowVersionsForm(
+            data, prefix="versions", versions=self._versions(self.existing_figures, self.existing_costs)
+        )
         self.page_errors = []
+
+    def _versions(self, figures, costs):
+        """{versions input: stored version} of every figure row and cost cell of the screen."""
+        versions = {
+            RowVersionsForm.figure_name(channel): version_of(figures.get(channel.pk)) for channel in self.channels
+        }
+        for component, channel, name in cost_cells(self.channels):
+            cost = costs.get((component.value, channel.pk if channel else None))
+            versions[RowVersionsForm.cost_name(name)] = version_of(cost)
+        return versions
 
     def key_values(self):
         return {"provider_id": self.provider.pk, "year": self.year, "period_type": PeriodType.YEAR, "period_number": 0}
@@ -237,16 +281,18 @@ class YearlyReport:
         self.page_errors = self.report_errors()
         figures_valid = self.figures.is_valid()
         costs_valid = self.costs.is_valid()
+        versions_valid = self.versions.is_valid()
         if submit and figures_valid and all(form.is_blank() for form in self.figures.forms):
             self.page_errors.append(_("Enter the figures of at least one channel before submitting the report."))
         for form in [*self.figures.forms, self.costs]:
             describe_errors(form)
-        return figures_valid and costs_valid and not self.page_errors
+        return figures_valid and costs_valid and versions_valid and not self.page_errors
 
     def error_summary(self):
         """(input id, what it is, message) of every error, for the summary at the top of the page."""
         summary = [("", "", capfirst(message)) for message in self.page_errors]
         summary += [("", "", message) for message in self.figures.non_form_errors()]
+        summary += [("", "", message) for messages in self.versions.errors.values() for message in messages]
         for form in [*self.figures.forms, self.costs]:
             for name, messages in form.errors.items():
                 if name not in form.fields:
@@ -258,42 +304,102 @@ class YearlyReport:
 
     @transaction.atomic
     def save(self, user, submit=False):
-        """Write the changed figures and costs and the report's status; all of it or, on any error, none."""
+        """Write the changed figures and costs and the report's status; all of it or, on any error, none.
+
+        Raises EditConflict, writing nothing, when a row the user changed was changed by someone else since the
+        screen was opened (its version differs from the one the screen carries)."""
         key = {"service": self.service, "provider": self.provider, "year": self.year}
-        for form in self.figures.forms:
-            if not form.has_changed():
-                continue  # untouched rows keep their values, and their demo mark
-            existing = self.existing_figures.get(form.channel.pk)
+        # Saves of the same report take turns on its status row; API writes lock the rows they change.
+        submission = self._locked_submission()
+        figures = {
+            figure.channel_id: figure
+            for figure in locked(ServiceFigure.objects.filter(**key, period_type=PeriodType.YEAR, period_number=0))
+        }
+        costs = {(cost.component, cost.channel_id): cost for cost in locked(ServiceCost.objects.filter(**key))}
+        figure_changes = [
+            (form, figures.get(form.channel.pk))
+            for form in self.figures.forms
+            # Untouched rows keep their values, and their demo mark.
+            if any(name in form.changed_data for name in FIGURE_FIELDS)
+        ]
+        cost_changes = [
+            (component, channel, name, costs.get((component.value, channel.pk if channel else None)))
+            for component, channel, name in cost_cells(self.channels)
+            if name in self.costs.changed_data
+        ]
+        stale = [
+            stale_row(name, stored, self.versions.sent(name))
+            for name, stored in [
+                *((RowVersionsForm.figure_name(form.channel), stored) for form, stored in figure_changes),
+                *((RowVersionsForm.cost_name(name), stored) for _component, _channel, name, stored in cost_changes),
+            ]
+        ]
+        stale = [row for row in stale if row is not None]
+        if stale:
+            raise EditConflict(stale)
+        for form, stored in figure_changes:
             if form.is_blank():
-                if existing:
-                    existing.delete()
+                if stored:
+                    stored.delete()
                 continue
             values = {name: form.cleaned_data[name] for name in FIGURE_FIELDS}
-            ServiceFigure.objects.update_or_create(
-                **key,
-                period_type=PeriodType.YEAR,
-                period_number=0,
-                channel=form.channel,
-                defaults={**values, "is_demo": False},
-            )
-        for component, channel, name in cost_cells(self.channels):
-            if name not in self.costs.changed_data:
+            if stored is None:
+                ServiceFigure.objects.create(
+                    **key, period_type=PeriodType.YEAR, period_number=0, channel=form.channel, **values
+                )
                 continue
+            for name, value in {**values, "is_demo": False}.items():
+                setattr(stored, name, value)
+            stored.save()
+        for component, channel, name, stored in cost_changes:
             amount = self.costs.cleaned_data[name]
-            existing = self.existing_costs.get((component.value, channel.pk if channel else None))
             if amount is None:
-                if existing:
-                    existing.delete()
+                if stored:
+                    stored.delete()
                 continue
-            ServiceCost.objects.update_or_create(
-                **key, component=component, channel=channel, defaults={"amount": amount, "is_demo": False}
-            )
-        return self._record_status(user, submit)
+            if stored is None:
+                ServiceCost.objects.create(**key, component=component, channel=channel, amount=amount)
+                continue
+            stored.amount, stored.is_demo = amount, False
+            stored.save()
+        return self._record_status(submission, user, submit)
 
-    def _record_status(self, user, submit):
+    def _locked_submission(self):
         submission, _created = FigureSubmission.objects.get_or_create(
             service=self.service, provider=self.provider, year=self.year
         )
+        return FigureSubmission.objects.select_for_update().get(pk=submission.pk)
+
+    def show_conflict(self, conflict):
+        """After an EditConflict: each input someone else changed says so and shows the stored value; the hidden
+        versions move on to the stored ones, so that saving again keeps the user's values knowingly."""
+        self.page_errors.append(
+            _(
+                "Some figures were changed by someone else since you opened this page; nothing was saved. The "
+                "marked cells show the values stored now: check them and save again to keep yours."
+            )
+        )
+        forms_by_name = {RowVersionsForm.figure_name(form.channel): form for form in self.figures.forms}
+        for row in conflict.rows:
+            self.versions.data[self.versions.add_prefix(row.name)] = str(row.stored_version)
+            form = forms_by_name.get(row.name)
+            if form is not None:
+                self._mark_figure(form, row.stored)
+            else:
+                cell = row.name.removeprefix("cost__")
+                self.costs.add_error(cell, changed_message(row.stored.amount if row.stored else None))
+        for form in [*self.figures.forms, self.costs]:
+            describe_errors(form)
+
+    @staticmethod
+    def _mark_figure(form, stored):
+        sent = {name: form.cleaned_data.get(name) for name in FIGURE_FIELDS}
+        now = {name: getattr(stored, name) if stored else None for name in FIGURE_FIELDS}
+        differing = [name for name in FIGURE_FIELDS if sent[name] != now[name]] or ["completed"]
+        for name in differing:
+            form.add_error(name, changed_message(now[name]))
+
+    def _record_status(self, submission, user, submit):
         if submit:
             submission.status = SubmissionStatus.SUBMITTED
             submission.submitted_by = user
@@ -308,6 +414,12 @@ class YearlyReport:
         submission.save()
         self.submission = submission
         return submission
+
+
+def changed_message(stored_value):
+    if stored_value is None:
+        return _("Changed by someone else since you opened it: now empty.")
+    return _("Changed by someone else since you opened it: now {value}.").format(value=stored_value)
 
 
 class CompletenessFilterForm(forms.Form):

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
+from config.exports import save_workbook
 from institutions.models import Institution
 from institutions.resources import ChoiceWidget, CodeForeignKeyWidget, DuplicateKeyCheckMixin
-from institutions.scoping import editable_institutions
+from institutions.scoping import editable_institutions, is_coordinator
 
 from .models import (
     Channel,
@@ -230,10 +231,6 @@ def _channel_key(required=True):
     return _code_key("channel", Channel, "code", _("channel"), required=required)
 
 
-def _is_coordinator(user):
-    return user is not None and user.is_authenticated and user.is_active and user.is_coordinator
-
-
 class CatalogueResource(resources.ModelResource):
     """What every resource of the catalogue shares: strict cell parsing, the importing user, every bad cell
     named with its column, and all or nothing."""
@@ -284,7 +281,7 @@ class CatalogueResource(resources.ModelResource):
         if self.user is None:
             # The admin also hands the user to import_data; honour it even if the constructor was not told.
             self.user = kwargs.get("user")
-        if self.user is None or _is_coordinator(self.user):
+        if self.user is None or is_coordinator(self.user):
             self.editable_ids = None
         else:
             self.editable_ids = set(editable_institutions(self.user).values_list("pk", flat=True))
@@ -649,8 +646,6 @@ class ServiceChannelResource(NaturalKeyMixin, CatalogueResource):
             ]
 
 
-
-
 class ServiceFigureResource(ReportedFiguresMixin, CatalogueResource):
     """Usage and satisfaction figures, one row per service, provider, period and channel."""
 
@@ -887,5 +882,5 @@ def template_file(resource_class, file_format):
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    save_workbook(workbook, buffer)
     return buffer.getvalue()

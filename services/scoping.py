@@ -8,19 +8,15 @@ institutions hold, and sees or edits the figures and costs their institutions re
 from django.db.models import Exists, OuterRef
 from django.db.models.query import ModelIterable
 
-from institutions.scoping import editable_institutions, visible_institutions
+from institutions.scoping import editable_institutions, is_coordinator, visible_institutions
 
 from .models import CostFigure, FigureSubmission, Service, ServiceCost, ServiceFigure
-
-
-def _is_coordinator(user):
-    return user is not None and user.is_authenticated and user.is_active and user.is_coordinator
 
 
 def visible_services(user, queryset=None):
     """Services held or provided by an institution `user` may see (all for a coordinator)."""
     queryset = Service.objects.all() if queryset is None else queryset
-    if _is_coordinator(user):
+    if is_coordinator(user):
         return queryset
     institutions = visible_institutions(user)
     provided = Service.providers.through.objects.filter(
@@ -32,13 +28,13 @@ def visible_services(user, queryset=None):
 def editable_services(user, queryset=None):
     """Catalogue entries `user` may change: those held by an institution they may edit."""
     queryset = Service.objects.all() if queryset is None else queryset
-    if _is_coordinator(user):
+    if is_coordinator(user):
         return queryset
     return queryset.filter(holder__in=editable_institutions(user).values("pk"))
 
 
 def _by_provider(user, queryset, editable):
-    if _is_coordinator(user):
+    if is_coordinator(user):
         return queryset
     institutions = editable_institutions(user) if editable else visible_institutions(user)
     return queryset.filter(provider__in=institutions.values("pk"))
@@ -84,7 +80,7 @@ def visible_cost_figures(user, queryset=None):
     the peer median and ratio of groups under MIN_PEERS_DISCLOSED peers come back empty (`peers_withheld`),
     in every page, export and API response built on this queryset."""
     queryset = _by_provider(user, CostFigure.objects.all() if queryset is None else queryset, editable=False)
-    if not _is_coordinator(user):
+    if not is_coordinator(user):
         queryset._iterable_class = _PeersWithheld
     return queryset
 

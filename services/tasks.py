@@ -2,7 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import translation
 
-from config.recomputation import RETRY_DELAYS
+from config.recomputation import RECOMPUTATION_TASK, RETRY_DELAYS
 
 from . import bulk
 
@@ -15,7 +15,7 @@ def run_bulk_import(import_id, language=None):
         return str(bulk.run_bulk_import(import_id).status)
 
 
-@shared_task(bind=True, name="services.tasks.recompute_costs", max_retries=len(RETRY_DELAYS))
+@shared_task(bind=True, name="services.tasks.recompute_costs", max_retries=len(RETRY_DELAYS), **RECOMPUTATION_TASK)
 def recompute_costs(self, recomputation_id):
     """Run one requested cost recomputation. A failure leaves the old figures (its transaction rolls back),
     is shown on the job with its error, and is retried; after the last retry the job is marked failed."""

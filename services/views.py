@@ -13,10 +13,9 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tables2.export import TableExport
 
+from config.exports import export_response
 from institutions.models import Institution
 from institutions.peers import sector_members
 from institutions.scoping import editable_institutions, related_entries
@@ -25,6 +24,7 @@ from institutions.views import RegistryListView
 from reports.charts import Series, bar_chart, line_chart, percent_formatter
 
 from . import figures_report
+from .edit_conflicts import EditConflict
 from .filtersets import LifeSituationFilterSet, ServiceFilterSet
 from .forms import CompletenessFilterForm, YearlyReport
 from .models import LifeSituation, Service, ServiceChannel, ServiceFigure
@@ -36,18 +36,6 @@ from .tables import (
     ServiceTable,
     YearlyFigureTable,
 )
-
-EXPORT_FORMATS = (TableExport.CSV, TableExport.XLSX)
-
-
-def export_response(request, table, name):
-    """The CSV or XLSX download `?_export=` asks for, or None when it asks for none (or another format)."""
-    export_format = request.GET.get("_export")
-    if export_format not in EXPORT_FORMATS:
-        return None
-    filename = f"{name}-{timezone.localdate().isoformat()}.{export_format}"
-    return TableExport(export_format, table).response(filename=filename)
-
 
 # --- services ------------------------------------------------------------------------------------------------------
 
@@ -224,9 +212,13 @@ def figures_edit(request, catalogue_id, provider_id, year):
 
     submit = request.method == "POST" and "submit" in request.POST
     report = YearlyReport(service, provider, year, data=request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST" and report.is_valid(submit=submit):
         try:
             report.save(user, submit=submit)
+        except EditConflict as conflict:
+            report.show_conflict(conflict)
+            status = 409
         except IntegrityError:
             # The transaction was rolled back: nothing of this report was written.
             report.page_errors.append(_("The figures could not be saved because they conflict with other data."))
@@ -250,6 +242,7 @@ def figures_edit(request, catalogue_id, provider_id, year):
             "report_errors": report.report_errors(),
             "other_years": [y for y in figures_report.reporting_years() if y != year],
         },
+        status=status,
     )
 
 

@@ -46,6 +46,42 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("REQUIRE_SERVICES is set but DATABASE_URL is not PostgreSQL")
 
 
+_figures = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _figures:
+        terminalreporter.section("figures")
+        for line in _figures:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def run_figure(request):
+    """run_figure(text): a line under "figures" at the end of the run, for figures a run reports (records
+    round-tripped, requests sent)."""
+
+    def add(text):
+        _figures.append(f"{request.node.name}: {text}")
+
+    return add
+
+
+@pytest.fixture(autouse=True)
+def celery_harness_state():
+    """Each test starts with Celery's process-wide state as a fresh process has it. The worker tests run a worker
+    in this process and reset kombu's producer pools (tests/services/test_bulk_worker.py): the app keeps the closed
+    pool it took from them ("Acquire on closed pool" on the next send, even an eager one), and a worker leaves
+    Celery's "joining a result would block" flag set, which refuses result.get() afterwards."""
+    yield
+    from celery._state import _set_task_join_will_block
+
+    from config.celery import app
+
+    _set_task_join_will_block(False)
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in Latvian: the test client leaves the last request's language active otherwise."""

@@ -11,9 +11,9 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.exports import SafeCSV, SafeXLSX
 from institutions.admin_scoping import (
     CoordinatorChangesMixin,
     CoordinatorReadOnlyMixin,
@@ -66,7 +66,7 @@ from .scoping import (
 class ScopedAdmin(InstitutionScopedAdminMixin, ExportMixin, SimpleHistoryAdmin):
     """Rows read and changed as `visible` and `editable` say; exported in CSV and XLSX through the same scope."""
 
-    formats = [CSV, XLSX]
+    formats = [SafeCSV, SafeXLSX]
 
     def has_export_permission(self, request):
         return is_staff(request)
@@ -265,7 +265,7 @@ class ComponentInstitutionInline(CoordinatorChangesMixin, admin.TabularInline):
 @admin.register(SharedComponent)
 class SharedComponentAdmin(CoordinatorChangesMixin, ExportMixin, SimpleHistoryAdmin):
     resource_classes = [SharedComponentResource]
-    formats = [CSV, XLSX]
+    formats = [SafeCSV, SafeXLSX]
     list_display = ("name_lv", "code", "kind", "status", "owner_institution")
     list_filter = ("kind", "status")
     search_fields = ("code", "name_lv", "name_en")

@@ -3,6 +3,7 @@ institutions offered are those the requesting user may see; the rows themselves 
 (transformation/scoping.py)."""
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,18 @@ from .models import (
     TransformationProject,
     ValueKind,
 )
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A calendar year, matched against a date's year: a whole number from 1 to 9999, the years a date can have
+    (anything else is a 400 naming the filter, where a date built from it would fail)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
 
 
 class ProjectFilterSet(SearchFilterSet):
@@ -70,7 +83,7 @@ class MeasurementFilterSet(django_filters.FilterSet):
     indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Indicator code"))
     phase = django_filters.MultipleChoiceFilter(choices=MeasurementPhase.choices, label=_("Phase"))
     source = django_filters.ChoiceFilter(choices=MeasurementSource.choices, label=_("Source"))
-    year = django_filters.NumberFilter(method="filter_year", label=_("Year of the period"))
+    year = YearFilter(method="filter_year", label=_("Year of the period"))
 
     class Meta:
         model = Measurement
@@ -116,7 +129,7 @@ class DecisionFilterSet(SearchFilterSet):
         label=_("Service (catalogue identifier)"),
     )
     project = django_filters.NumberFilter(field_name="project_id", label=_("Project"))
-    year = django_filters.NumberFilter(field_name="proposed_on__year", label=_("Year proposed"))
+    year = YearFilter(field_name="proposed_on__year", label=_("Year proposed"))
 
     class Meta:
         model = OversightDecision
@@ -150,7 +163,7 @@ class ReviewFilterSet(SearchFilterSet):
     reviewer_institution = django_filters.ModelChoiceFilter(
         queryset=visible_institution_choices, label=_("Reviewing institution")
     )
-    year = django_filters.NumberFilter(field_name="reviewed_on__year", label=_("Year reviewed"))
+    year = YearFilter(field_name="reviewed_on__year", label=_("Year reviewed"))
 
     class Meta:
         model = ServiceReview

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from config.exports import save_workbook
 from reports.charts import number_formatter
 
 from .evaluation import Outcome, evaluate
@@ -379,5 +380,5 @@ def render_xlsx(evaluation):
         counts.column_dimensions["A"].width = 24
 
         buffer = io.BytesIO()
-        workbook.save(buffer)
+        save_workbook(workbook, buffer)
     return buffer.getvalue()

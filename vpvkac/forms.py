@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.uploads import check_data_file
 from institutions.models import Institution
 from services.models import Service
 
@@ -307,7 +308,7 @@ class ContactUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(ACCEPTED_SUFFIXES):
             raise forms.ValidationError(_("Send a .csv or .xlsx file."))
-        return upload
+        return check_data_file(upload, ACCEPTED_SUFFIXES)
 
 
 class GrantSimulationForm(PeriodForm):

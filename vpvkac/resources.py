@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from institutions.models import Institution
 from services.models import Service
 
+from institutions.scoping import is_coordinator
 from .models import Centre, ClientType, ContactType, StaffType
 from .scoping import editable_centres
 
@@ -236,7 +237,7 @@ class ContactRowChecker:
             facts = CentreFacts(pk, municipality_id)
             self.centres[code] = facts
             self.centre_ids[pk] = facts
-        self.editable = None if _is_coordinator(user) else set(editable_centres(user).values_list("pk", flat=True))
+        self.editable = None if is_coordinator(user) else set(editable_centres(user).values_list("pk", flat=True))
         institutions = list(Institution.objects.values_list("short_name", "pk"))
         self.institutions = dict(institutions)
         self.institutions_folded = {}
@@ -255,7 +256,8 @@ class ContactRowChecker:
         if not text:
             return None, _("is required")
         facts = self.centres.get(text)
-        if facts is None and text.isdigit():
+        # isascii: "²" is a digit to str.isdigit() but no number to int().
+        if facts is None and text.isascii() and text.isdigit():
             facts = self.centre_ids.get(int(text))
         if facts is None:
             return None, _("no centre with the code or number “%(value)s”") % {"value": cell}
@@ -324,10 +326,6 @@ class ContactRowChecker:
         if reason:
             errors["count"] = reason
         return values, (centre.municipality_id if centre else None), errors
-
-
-def _is_coordinator(user):
-    return user is not None and user.is_authenticated and user.is_active and user.is_coordinator
 
 
 def natural_key(values):

@@ -1,9 +1,9 @@
 from celery import shared_task
 
-from config.recomputation import RETRY_DELAYS
+from config.recomputation import RECOMPUTATION_TASK, RETRY_DELAYS
 
 
-@shared_task(bind=True, name="vpvkac.tasks.recompute_network", max_retries=len(RETRY_DELAYS))
+@shared_task(bind=True, name="vpvkac.tasks.recompute_network", max_retries=len(RETRY_DELAYS), **RECOMPUTATION_TASK)
 def recompute_network(self, recomputation_id):
     """Run one requested network recomputation. A failure leaves the old results (its transaction rolls back),
     is shown on the job with its error, and is retried; after the last retry the job is marked failed."""

@@ -19,7 +19,7 @@ from django_tables2 import RequestConfig
 from assessments.models import Question
 from institutions.scoping import can_edit_institution, visible_institutions
 from reports.charts import bar_chart, number_formatter
-from services.views import export_response
+from config.exports import export_response
 
 from . import improvement, workflow
 from .forms import (

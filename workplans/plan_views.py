@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
+from config.exports import export_response
 from institutions.forms import present_filter_form, sectors_for
 from institutions.scoping import related_entries, visible_institutions
 from reports.charts import Series, stacked_bar_chart
@@ -57,7 +58,6 @@ from .tables import (
     ObligationTable,
     OverdueMeasureTable,
     OverdueObligationTable,
-    export_response,
     indicator_grid,
     indicator_value_rows,
     matrix_table,

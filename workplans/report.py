@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl.styles import Alignment, Font
 
+from config.exports import save_workbook
 from config.progress import RowWriter
 
 from .models import ExecutionReport, Indicator, IndicatorActual, IndicatorResult, Measure, ReportStatus, ReviewStatus
@@ -505,7 +506,7 @@ def render_xlsx(report):
         sheet.freeze_panes = "B2"
 
         buffer = io.BytesIO()
-        workbook.save(buffer)
+        save_workbook(workbook, buffer)
     return buffer.getvalue()
 
 

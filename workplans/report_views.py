@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.uploads import check_data_file
 from institutions.resources import ImportRejected
 
 from . import resources
@@ -39,7 +40,7 @@ class Annex2UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("Send an .xlsx file."))
-        return upload
+        return check_data_file(upload, (".xlsx",))
 
 
 def require_coordinator(user, message):

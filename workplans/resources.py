@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font
 
 from assessments.resources import RowError, _decimal, _text, _whole
+from config.exports import save_workbook
 from institutions.models import Institution
 from institutions.resources import ImportRejected
 
@@ -735,5 +736,5 @@ def template_file():
     guide.column_dimensions["B"].width = 28
     guide.column_dimensions["C"].width = 90
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    save_workbook(workbook, buffer)
     return buffer.getvalue()

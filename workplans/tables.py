@@ -9,24 +9,14 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django_tables2.export import TableExport
 
-from institutions.tables import BaseTable, TableExportMixin, yes_no
+from institutions.tables import BaseTable, yes_no
 
 from .models import MeasureStatus
 from .progress import TeamState, is_overdue, measure_deadline, obligation_due_date
 
 NUMERIC = {"td": {"class": "numeric"}, "th": {"class": "numeric"}}
 STATUS_LABELS = dict(MeasureStatus.choices)
-
-
-def export_response(request, table, name, trigger="_export"):
-    """The CSV or XLSX download `?<trigger>=csv|xlsx` asks for (the formats of the registry lists), else None."""
-    export_format = request.GET.get(trigger)
-    if export_format not in TableExportMixin.export_formats:
-        return None
-    filename = f"{name}-{timezone.localdate().isoformat()}.{export_format}"
-    return TableExport(export_format, table).response(filename=filename)
 
 
 def number_text(value):

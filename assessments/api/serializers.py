@@ -8,7 +8,6 @@ do what.
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -102,7 +101,8 @@ class QuestionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    # A decimal string like every other decimal of the API, or null.
+    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
     def get_target_points(self, question):
         target = methodologies.target_points(question)
         return None if target is None else str(target)

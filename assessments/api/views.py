@@ -307,7 +307,7 @@ def _find(key, by_id, by_code):
     """The row named by `key`: an id (a number, or a string of digits that is no code) or a code."""
     if isinstance(key, int):
         return by_id.get(key)
-    return by_code.get(key) or (by_id.get(int(key)) if key.isdigit() else None)
+    return by_code.get(key) or (by_id.get(int(key)) if key.isascii() and key.isdigit() else None)
 
 
 def _option_ids(question, keys):

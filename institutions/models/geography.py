@@ -9,6 +9,8 @@ from .base import BilingualName
 class PlanningRegion(BilingualName):
     code = models.SlugField(_("code"), max_length=20, unique=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name_lv"]
         verbose_name = _("planning region")
@@ -63,7 +65,9 @@ class Municipality(BilingualName):
         verbose_name_plural = _("municipalities")
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="municipality_valid_range",
             ),
             models.CheckConstraint(
@@ -94,6 +98,8 @@ class MunicipalityPopulation(models.Model):
     population = models.PositiveIntegerField(_("population"))
     source = models.CharField(_("source"), max_length=255, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["municipality", "-year"]

@@ -20,6 +20,8 @@ class InstitutionGroup(BilingualName):
     workplan_round1 = models.BooleanField(_("work plan 1st round applies (column B)"), default=False)
     only_within_public_tasks = models.BooleanField(_("only within the public tasks it performs"), default=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order"]
         verbose_name = _("PVPP2027 Table 1 group")
@@ -65,9 +67,7 @@ class Institution(BilingualName):
     """Any body of PVPP2027 Table 1 (institution in the broad sense)."""
 
     short_name = models.CharField(_("short name"), max_length=60, unique=True)
-    registration_number = models.CharField(
-        _("registration number"), max_length=11, unique=True, null=True, blank=True
-    )
+    registration_number = models.CharField(_("registration number"), max_length=11, unique=True, null=True, blank=True)
     group = models.ForeignKey(
         InstitutionGroup,
         on_delete=models.PROTECT,
@@ -121,7 +121,9 @@ class Institution(BilingualName):
         verbose_name_plural = _("institutions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(active_to__isnull=True) | Q(active_from__isnull=True) | Q(active_to__gte=models.F("active_from")),
+                condition=Q(active_to__isnull=True)
+                | Q(active_from__isnull=True)
+                | Q(active_to__gte=models.F("active_from")),
                 name="institution_active_range",
             ),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="institution_not_own_parent"),

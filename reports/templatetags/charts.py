@@ -1,5 +1,6 @@
-"""`{% chart some_chart %}`: a reports.charts.Chart as a figure with its caption, SVG and data table; and the
-charts' number formats for the tables around them (`{{ share|percent }}`, `{{ score|number:1 }}`)."""
+"""`{% chart some_chart %}`: a reports.charts.Chart as a figure with its caption, SVG, data table and the data that
+static/js/charts.js draws with Chart.js; and the charts' number formats for the tables around them
+(`{{ share|percent }}`, `{{ score|number:1 }}`)."""
 
 from django import template
 
@@ -10,7 +11,7 @@ register = template.Library()
 
 @register.inclusion_tag("includes/chart.html")
 def chart(chart):
-    return {"chart": chart}
+    return {"chart": chart, "data_id": f"{chart.chart_id}-data"}
 
 
 @register.filter

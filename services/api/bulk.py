@@ -24,6 +24,7 @@ from institutions.models import Institution
 from institutions.scoping import editable_institutions
 
 from .. import costing
+from ..edit_conflicts import locked
 from ..models import Channel, Service, ServiceCost, ServiceFigure
 from ..validation import cost_errors, figure_errors, service_facts
 from .serializers import (
@@ -199,36 +200,28 @@ def _resolve(table, keys, index, row, errors):
 def _upsert(table, user, accepted):
     """Insert the new keys, update the rows whose values differ, leave the identical ones; one transaction."""
     model = table.model
-    existing = {
-        tuple(getattr(row, field) for field in table.key_fields): row
-        for row in model.objects.filter(
-            service_id__in={values["service_id"] for _key, values in accepted},
-            provider_id__in={values["provider_id"] for _key, values in accepted},
-            year__in={values["year"] for _key, values in accepted},
-        )
-    }
-    # A submitted row is real data: one that replaces a demo row stops being demo data.
-    stored_fields = (*table.value_fields, "is_demo")
-    new, changed, unchanged = [], [], 0
-    now = timezone.now()
-    for key, values in accepted:
-        incoming = {field: values.get(field) for field in table.value_fields} | {"is_demo": False}
-        row = existing.get(key)
-        if row is None:
-            new.append(model(**dict(zip(table.key_fields, key, strict=True)), **incoming))
-        elif any(getattr(row, field) != incoming[field] for field in stored_fields):
-            for field in stored_fields:
-                setattr(row, field, incoming[field])
-            row.updated_at = now
-            changed.append(row)
-        else:
-            unchanged += 1
     try:
         with transaction.atomic():
+            # Read under a row lock: the versions raised below are the stored ones plus one, whatever a web
+            # form or a single API write does to the same rows meanwhile (services/edit_conflicts.py).
+            existing = {
+                tuple(getattr(row, field) for field in table.key_fields): row
+                for row in locked(
+                    model.objects.filter(
+                        service_id__in={values["service_id"] for _key, values in accepted},
+                        provider_id__in={values["provider_id"] for _key, values in accepted},
+                        year__in={values["year"] for _key, values in accepted},
+                    )
+                )
+            }
+            new, changed, unchanged = _compare(table, accepted, existing)
+            now = timezone.now()
+            for row in changed:
+                row.updated_at = now
             if new:
                 bulk_create_with_history(new, model, batch_size=WRITE_BATCH, default_user=user, default_date=now)
             if changed:
-                update_by_primary_key(model, changed, [*stored_fields, "updated_at"])
+                update_by_primary_key(model, changed, [*table.value_fields, "is_demo", "updated_at", "version"])
                 model.history.bulk_history_create(
                     changed, batch_size=WRITE_BATCH, update=True, default_user=user, default_date=now
                 )
@@ -239,6 +232,26 @@ def _upsert(table, user, accepted):
         message = _("another submission wrote some of these rows at the same time; send the rows again")
         raise BulkRejected(409, [request_error(message)]) from error
     return {"created": len(new), "updated": len(changed), "unchanged": unchanged}
+
+
+def _compare(table, accepted, existing):
+    """(new rows, changed rows with their values and version set, count of unchanged rows)."""
+    # A submitted row is real data: one that replaces a demo row stops being demo data.
+    stored_fields = (*table.value_fields, "is_demo")
+    new, changed, unchanged = [], [], 0
+    for key, values in accepted:
+        incoming = {field: values.get(field) for field in table.value_fields} | {"is_demo": False}
+        row = existing.get(key)
+        if row is None:
+            new.append(table.model(**dict(zip(table.key_fields, key, strict=True)), **incoming))
+        elif any(getattr(row, field) != incoming[field] for field in stored_fields):
+            for field in stored_fields:
+                setattr(row, field, incoming[field])
+            row.version += 1
+            changed.append(row)
+        else:
+            unchanged += 1
+    return new, changed, unchanged
 
 
 def update_by_primary_key(model, rows, fields):

@@ -21,6 +21,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 
 from config.api import API_THROTTLES, RequestLanguageMixin
+from config.pagination import LargeTablePagination
 from institutions.api.serializers import NAME_HELP, ChoiceLabelField
 from institutions.api.views import ACCEPT_LANGUAGE, LIST_NOTE, RegistryViewSet
 from institutions.filtersets import SearchFilterSet
@@ -48,7 +49,8 @@ TOTAL = "total"  # the `channel` value of the rows of all channels together
 
 def service_condition(values, field="service"):
     """Rows of the services named by catalogue identifier, or by id for a value of digits only."""
-    ids = [int(value) for value in values if value.isdigit() and len(value) < 19]
+    # isascii: "²" is a digit to str.isdigit() but no number to int().
+    ids = [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19]
     return Q(**{f"{field}__catalogue_id__in": values}) | Q(**{f"{field}_id__in": ids})
 
 
@@ -439,9 +441,7 @@ class CostRecomputationSerializer(serializers.ModelSerializer):
 
 
 class RecomputationRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=200, allow_blank=True, default="", help_text="Shown on the job."
-    )
+    reason = serializers.CharField(max_length=200, allow_blank=True, default="", help_text="Shown on the job.")
 
 
 # Permissions
@@ -530,6 +530,7 @@ def rollup_channel(request):
 )
 @extend_schema(tags=["Cost figures"])
 class CostFigureViewSet(RegistryViewSet):
+    pagination_class = LargeTablePagination
     serializer_class = CostFigureSerializer
     filterset_class = CostFigureFilterSet
     search_fields = ["service__catalogue_id", "service__name_lv", "service__name_en", "provider__short_name"]
@@ -551,7 +552,9 @@ class CostFigureViewSet(RegistryViewSet):
         "peer_ratio",
         "computed_at",
     ]
-    ordering = ["-year", "service__catalogue_id", "provider__short_name", "channel__order", "id"]
+    # The natural key's unique index order (a total, with no channel, after the channels): a page is read off the
+    # index instead of sorting every figure by joined columns.
+    ordering = ["service_id", "provider_id", "year", "channel_id"]
 
     def get_queryset(self):
         figures = visible_cost_figures(self.request.user)
@@ -596,14 +599,14 @@ class CostFigureViewSet(RegistryViewSet):
         parameters=[ChannelShiftQuerySerializer, ACCEPT_LANGUAGE],
         responses={
             200: ChannelShiftSerializer,
-            400: OpenApiResponse(description="An invalid parameter (a share outside 0–1, a target that is not "
-                                 "a digital channel, ...); the body names the field."),
+            400: OpenApiResponse(
+                description="An invalid parameter (a share outside 0–1, a target that is not "
+                "a digital channel, ...); the body names the field."
+            ),
             404: OpenApiResponse(description="No cost figures of this service, provider and year that you may read."),
         },
     )
-    @action(
-        detail=False, methods=["get"], url_path="channel-shift", filter_backends=[], pagination_class=None
-    )
+    @action(detail=False, methods=["get"], url_path="channel-shift", filter_backends=[], pagination_class=None)
     def channel_shift(self, request):
         query = ChannelShiftQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -667,7 +670,10 @@ class CostFigureViewSet(RegistryViewSet):
 )
 @extend_schema(tags=["Cost parameters"])
 class CostParametersViewSet(
-    RequestLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    RequestLanguageMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
     throttle_classes = API_THROTTLES
@@ -719,7 +725,10 @@ class CostParametersViewSet(
 )
 @extend_schema(tags=["Cost recomputations"])
 class CostRecomputationViewSet(
-    RequestLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    RequestLanguageMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
     throttle_classes = API_THROTTLES

@@ -9,7 +9,7 @@ is asked of services/scoping.py and answered with 403 naming the `provider` fiel
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.settings import api_settings
 
@@ -31,6 +31,7 @@ from ..models import (
     ServiceStatus,
 )
 from ..models.catalogue import SERVICE_CONDITIONS
+from ..edit_conflicts import stale_row
 from ..scoping import can_report_for
 from ..validation import cost_errors, figure_errors, service_facts
 
@@ -43,7 +44,8 @@ MAX_COUNT = 2_147_483_647
 
 def provider_key(value):
     """("pk", id) for a number or a string of digits, ("short_name", name) for any other string; None otherwise."""
-    if isinstance(value, str) and value.strip().isdigit():
+    # isascii: "²" is a digit to str.isdigit() but no number to int().
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool):
         return None
@@ -388,6 +390,15 @@ class ReportedRowSerializer(serializers.ModelSerializer):
     provider_short_name = serializers.CharField(source="provider.short_name", read_only=True)
     is_demo = serializers.BooleanField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text=(
+            "Raised by every change of the row. On PUT or PATCH send the version the change is based on: when "
+            "someone changed the row since, nothing is saved and the answer is 409 with the row as it is now. "
+            "Ignored on create."
+        ),
+    )
 
     rules = None  # services.validation.figure_errors or cost_errors
     natural_key = ()
@@ -399,6 +410,10 @@ class ReportedRowSerializer(serializers.ModelSerializer):
         return provider
 
     def validate(self, attrs):
+        # The view read the instance under a row lock, so its version is the stored one until the save commits.
+        sent_version = attrs.pop("version", None)
+        if self.instance is not None and stale_row("version", self.instance, sent_version) is not None:
+            raise VersionConflict(self, sent_version)
         values = self.current_values(attrs)
         service = values["service"]
         facts = service_facts([service.pk])[service.pk]
@@ -414,7 +429,7 @@ class ReportedRowSerializer(serializers.ModelSerializer):
 
     def current_values(self, attrs):
         """The row as it will be: the stored values (on update) overlaid with the ones sent."""
-        writable = [name for name, field in self.fields.items() if not field.read_only]
+        writable = [name for name, field in self.fields.items() if not field.read_only and name != "version"]
         values = {name: None for name in writable}
         if self.instance is not None:
             values.update({name: getattr(self.instance, name) for name in writable})
@@ -426,6 +441,25 @@ class ReportedRowSerializer(serializers.ModelSerializer):
             "a row with this natural key (%(fields)s) already exists; change it with PUT or PATCH on its URL, "
             "or send it to the bulk endpoint"
         ) % {"fields": ", ".join(self.natural_key)}
+
+
+class VersionConflict(Exception):
+    """The row changed since the version the request was based on; the view answers 409 with `body`, which
+    carries the row as it is now."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, serializer, sent_version):
+        detail = _(
+            "changed by someone else since you read it (version {sent}, now {stored}): nothing was saved; read the "
+            "row again and send your change based on its version"
+        ).format(sent=sent_version, stored=serializer.instance.version)
+        super().__init__(detail)
+        self.body = {
+            "detail": detail,
+            "version": serializer.instance.version,
+            "current": type(serializer)(serializer.instance, context=serializer.context).data,
+        }
 
 
 class ServiceFigureSerializer(ReportedRowSerializer, FigureValuesSerializer):
@@ -454,6 +488,7 @@ class ServiceFigureSerializer(ReportedRowSerializer, FigureValuesSerializer):
             *FIGURE_VALUE_FIELDS,
             "is_demo",
             "updated_at",
+            "version",
         ]
 
 
@@ -487,6 +522,7 @@ class ServiceCostSerializer(ReportedRowSerializer, CostValuesSerializer):
             "amount",
             "is_demo",
             "updated_at",
+            "version",
         ]
 
 

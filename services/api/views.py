@@ -15,12 +15,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from config.api import API_THROTTLES, RequestLanguageMixin
+from config.pagination import LargeTablePagination
+from config.uploads import LimitedJSONParser
 from institutions.api.views import ACCEPT_LANGUAGE, LIST_NOTE, RegistryViewSet
 from institutions.models import Institution
 from institutions.scoping import editable_institutions
@@ -46,6 +47,7 @@ from .serializers import (
     ServiceCostSerializer,
     ServiceFigureSerializer,
     ServiceSerializer,
+    VersionConflict,
 )
 
 LIGHT_INSTITUTION_FIELDS = ("id", "short_name", "name_lv", "name_en")
@@ -175,6 +177,20 @@ WRITE_ERRORS = {
     400: OpenApiResponse(description="Invalid: the body maps each field to its messages."),
     403: OpenApiResponse(description="The user may not write for this provider; the message names the field."),
 }
+CHANGE_ERRORS = {
+    409: OpenApiResponse(
+        description="The `version` sent is not the stored one: someone changed the row since; nothing was saved. "
+        "The body carries `detail`, the stored `version` and the `current` row."
+    ),
+    412: OpenApiResponse(
+        description="The If-Match header names another version than the stored one; nothing was changed."
+    ),
+}
+CHANGE_NOTE = (
+    " Name the version the change is based on — the `version` field of the row you read, or its ETag in an "
+    "If-Match header — and a change someone else made since is never overwritten: the answer is then 409 (or 412 "
+    "for If-Match) and nothing is saved."
+)
 
 NATURAL_KEY_NOTE = (
     " Write with natural keys: `service` is the catalogue identifier, `provider` the institution's id or short "
@@ -183,9 +199,44 @@ NATURAL_KEY_NOTE = (
 )
 
 
+CHANGES = ("update", "partial_update", "destroy")
+
+
+def entity_tag(version):
+    return f'"{version}"'
+
+
+def request_tags(request):
+    """The entity tags of the request's If-Match header: None without one, {"*"} for any."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    return {tag.strip() for tag in header.split(",") if tag.strip()}
+
+
+def if_match(tags, row):
+    """True when the request names no version, any (*) or the row's own (RFC 9110 If-Match, strong compare)."""
+    return tags is None or "*" in tags or entity_tag(row.version) in tags
+
+
+class PreconditionFailed(Exception):
+    """The If-Match header names another version than the stored one; the view answers 412 with `body`."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+
+    def __init__(self, stored_version):
+        detail = _(
+            "changed by someone else since you read it: If-Match does not name the stored version {stored}; "
+            "nothing was changed"
+        ).format(stored=stored_version)
+        super().__init__(detail)
+        self.body = {"detail": detail, "version": stored_version}
+
+
 class ReportedFiguresViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
     """Shared by figures and costs: scoped reads, writes for editable providers, bulk upsert."""
 
+    pagination_class = LargeTablePagination
     throttle_classes = API_THROTTLES
     permission_classes = [IsAuthenticated, MayReportForProvider]
     table = None  # bulk.FIGURES or bulk.COSTS
@@ -193,7 +244,39 @@ class ReportedFiguresViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = self.table.model.objects.select_related("service", "provider", "channel")
+        if self.action in CHANGES:
+            # The row is read under a lock (until the transaction of `update`/`destroy` ends), so the version a
+            # change is compared with is the stored one and no other change slips in between.
+            queryset = queryset.select_for_update(of=("self",))
         return self.scope(self.request.user, queryset)
+
+    def update(self, request, *args, **kwargs):
+        return self.change(super().update, request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        return self.change(super().destroy, request, *args, **kwargs)
+
+    def change(self, method, request, *args, **kwargs):
+        """One transaction around reading the row under its lock, comparing versions and writing."""
+        try:
+            with transaction.atomic():
+                return method(request, *args, **kwargs)
+        except (VersionConflict, PreconditionFailed) as refusal:
+            return Response(refusal.body, status=refusal.status_code)
+
+    def get_object(self):
+        row = super().get_object()
+        if self.action in CHANGES and not if_match(request_tags(self.request), row):
+            raise PreconditionFailed(row.version)
+        return row
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A single row's answer carries its version as the entity tag, for a later If-Match.
+        if self.action in ("retrieve", "create", *CHANGES) and isinstance(response.data, dict):
+            version = response.data.get("version")
+            if isinstance(version, int) and response.status_code < 300:
+                response["ETag"] = entity_tag(version)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def perform_create(self, serializer):
         self.save_submitted(serializer)
@@ -244,18 +327,23 @@ def reported_schema(noun, plural, key, serializer):
         ),
         update=extend_schema(
             summary=f"Replace a {noun}",
-            description=f"Replace every value of one {noun} of a provider the user may edit." + NATURAL_KEY_NOTE,
-            responses={200: serializer, **WRITE_ERRORS},
+            description=f"Replace every value of one {noun} of a provider the user may edit."
+            + NATURAL_KEY_NOTE
+            + CHANGE_NOTE,
+            responses={200: serializer, **WRITE_ERRORS, **CHANGE_ERRORS},
         ),
         partial_update=extend_schema(
             summary=f"Change a {noun}",
-            description=f"Change some values of one {noun} of a provider the user may edit." + NATURAL_KEY_NOTE,
-            responses={200: serializer, **WRITE_ERRORS},
+            description=f"Change some values of one {noun} of a provider the user may edit."
+            + NATURAL_KEY_NOTE
+            + CHANGE_NOTE,
+            responses={200: serializer, **WRITE_ERRORS, **CHANGE_ERRORS},
         ),
         destroy=extend_schema(
             summary=f"Delete a {noun}",
-            description=f"Delete one {noun} of a provider the user may edit.",
-            responses={204: None, 403: WRITE_ERRORS[403]},
+            description=f"Delete one {noun} of a provider the user may edit. With an If-Match header naming "
+            "another version than the stored one, nothing is deleted and the answer is 412.",
+            responses={204: None, 403: WRITE_ERRORS[403], 412: CHANGE_ERRORS[412]},
         ),
     )
 
@@ -307,15 +395,9 @@ class ServiceFigureViewSet(ReportedFiguresViewSet):
         "completed",
         "updated_at",
     ]
-    ordering = [
-        "-year",
-        "service__catalogue_id",
-        "provider__short_name",
-        "period_type",
-        "period_number",
-        "channel__order",
-        "id",
-    ]
+    # The natural key's unique index holds the rows in this order, so a page is read straight off it; an order by
+    # joined columns (the catalogue identifier, the provider's name) sorts the whole table for every page.
+    ordering = ["service_id", "provider_id", "year", "period_type", "period_number", "channel_id"]
 
     @bulk_schema("service figure", "service figures", FIGURE_KEY, FigureRowSerializer)
     @action(
@@ -323,7 +405,7 @@ class ServiceFigureViewSet(ReportedFiguresViewSet):
         methods=["post"],
         url_path="bulk",
         serializer_class=FigureRowSerializer,
-        parser_classes=[JSONParser],
+        parser_classes=[LimitedJSONParser],
     )
     def bulk(self, request):
         return self.bulk_submission(request)
@@ -347,11 +429,15 @@ class ServiceCostViewSet(ReportedFiguresViewSet):
         "amount",
         "updated_at",
     ]
-    ordering = ["-year", "service__catalogue_id", "provider__short_name", "component", "channel__order", "id"]
+    ordering = ["service_id", "provider_id", "year", "component", "channel_id"]  # the natural key's index order
 
     @bulk_schema("service cost", "service costs", COST_KEY, CostRowSerializer)
     @action(
-        detail=False, methods=["post"], url_path="bulk", serializer_class=CostRowSerializer, parser_classes=[JSONParser]
+        detail=False,
+        methods=["post"],
+        url_path="bulk",
+        serializer_class=CostRowSerializer,
+        parser_classes=[LimitedJSONParser],
     )
     def bulk(self, request):
         return self.bulk_submission(request)

@@ -38,6 +38,8 @@ class Channel(BilingualName):
     cost_unit_class = models.CharField(_("relative cost unit class"), max_length=20, choices=CostUnitClass.choices)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order"]
         verbose_name = _("channel")
@@ -193,6 +195,8 @@ class Service(models.Model):
         ordering = ["name_lv"]
         verbose_name = _("service")
         verbose_name_plural = _("services")
+        # The catalogue's lists (pages and API) are in name order: a page is read off this index, not sorted.
+        indexes = [models.Index(fields=["name_lv", "catalogue_id"], name="service_name_order")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)

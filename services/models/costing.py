@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from config.recomputation import RecomputationJob
 
@@ -76,6 +77,8 @@ class CostParameters(models.Model):
         verbose_name=_("changed by"),
     )
     created_at = models.DateTimeField(_("valid from"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-version"]

@@ -32,7 +32,30 @@ def period_constraint(prefix):
     )
 
 
-class ServiceFigure(models.Model):
+class VersionedRow(models.Model):
+    """A row whose `version` rises with every change, so that a change based on an older reading of it can be
+    told from one based on the row as it is (services/edit_conflicts.py)."""
+
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        db_default=1,
+        editable=False,
+        help_text=_("Raised by every change; a change based on an older version is refused as a conflict."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+
+class ServiceFigure(VersionedRow):
     """Usage and satisfaction of one service at one provider in one period through one channel (MK 399)."""
 
     # No single-column indexes on the foreign keys: the natural key (service first) and the (provider, year)
@@ -110,7 +133,7 @@ class ServiceFigure(models.Model):
         return f"{self.service_id}/{self.provider_id}/{self.year}/{self.channel_id}"
 
 
-class ServiceCost(models.Model):
+class ServiceCost(VersionedRow):
     """A cost component of one service at one provider in one year; with a channel it is channel-attributed
     (D), without one it is shared (H)."""
 

@@ -1,18 +1,21 @@
 """The project's SVG charts: well-formed SVG that names itself to assistive technology, states its figures in words
 and as a table, keeps AA contrast, and escapes whatever text it is given."""
 
+import json
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from reports.charts import (
     MUTED_INK,
     PALETTE,
     Series,
     bar_chart,
+    grouped_bar_chart,
     line_chart,
     nice_scale,
     number_formatter,
@@ -211,11 +214,10 @@ def test_template_tag_says_so_when_there_is_nothing_to_chart():
 
 
 def test_number_filters():
-    html = Template("{% load charts %}{{ share|percent }} {{ share|percent:0 }} {{ score|number:1 }} {{ none|number }}").render(
-        Context({"share": 0.8, "score": 66.666, "none": None})
-    )
+    html = Template(
+        "{% load charts %}{{ share|percent }} {{ share|percent:0 }} {{ score|number:1 }} {{ none|number }}"
+    ).render(Context({"share": 0.8, "score": 66.666, "none": None}))
     assert html == "80.0 % 80 % 66.7 —"
-
 
 
 def test_a_small_count_gets_whole_number_ticks_that_never_repeat():
@@ -236,3 +238,135 @@ def test_a_small_count_gets_whole_number_ticks_that_never_repeat():
 
 def test_amounts_with_fractions_keep_fine_steps():
     assert nice_scale(1) == (1.0, 0.2)
+
+
+# --- the numbers for Chart.js (static/js/charts.js) ----------------------------------------------------------------
+
+
+def test_bar_chart_carries_its_numbers_formats_and_scale_for_chartjs():
+    chart = bar_chart("Completed", ["Portal", "Phone"], [1200, 300], value_label="Completed")
+
+    assert chart.data["kind"] == "bar"
+    assert chart.data["horizontal"] is True and chart.data["stacked"] is False
+    assert chart.data["labels"] == ["Portal", "Phone"]
+    # One series named after the value column, in the palette's first colour, drawn without a legend as in the SVG.
+    assert chart.data["series"] == [
+        {"label": "Completed", "values": [1200.0, 300.0], "colour": PALETTE[0], "dash": [], "marker": "circle"}
+    ]
+    assert chart.data["show_legend"] is False
+    assert chart.data["value_format"] == {"style": "number", "decimals": 0}
+    # The SVG's axis: 1 200 / 5 ticks = 240, rounded up to a step of 250; 1 200 / 250 = 4.8, so 5 steps to 1 250.
+    assert chart.data["axis"] == {"min": 0, "max": 1250.0, "step": 250.0, "format": {"style": "number", "decimals": 0}}
+    assert chart.data["value_labels"] is True and chart.data["show_total"] is False
+
+
+def test_line_chart_of_shares_carries_percent_formats_gaps_dashes_and_markers():
+    chart = line_chart(
+        "Digital take-up",
+        ["2022", "2023", "2024"],
+        [Series("Portal", [0.5, None, 0.625]), Series("Phone", [0.25, 0.3, None])],
+        formatter=percent_formatter(1),
+        axis_formatter=percent_formatter(0),
+        max_value=1,
+    )
+
+    data = chart.data
+    assert data["kind"] == "line" and data["horizontal"] is False and data["stacked"] is False
+    assert data["value_format"] == {"style": "percent", "decimals": 1}
+    # Up to the whole: 1 / 5 ticks = 0.2, a step of 0.2 and a top of 1.
+    assert data["axis"] == {"min": 0, "max": 1.0, "step": 0.2, "format": {"style": "percent", "decimals": 0}}
+    portal, phone = data["series"]
+    assert portal["values"] == [0.5, None, 0.625]  # the gap stays a gap: the line breaks there
+    assert phone["values"] == [0.25, 0.3, None]
+    # Told apart without colour: a solid line with circles, a dashed one ("8 4") with squares (Chart.js' "rect").
+    assert (portal["colour"], portal["dash"], portal["marker"]) == (PALETTE[0], [], "circle")
+    assert (phone["colour"], phone["dash"], phone["marker"]) == (PALETTE[1], [8, 4], "rect")
+    assert data["show_legend"] is True
+
+
+def test_stacked_bar_chart_carries_its_totals_and_scale_for_chartjs():
+    chart = stacked_bar_chart(
+        "Channel mix",
+        ["2023", "2024"],
+        [Series("Digital", [600, 800]), Series("Phone", [300, 150]), Series("In person", [100, 0])],
+    )
+
+    data = chart.data
+    assert data["kind"] == "stacked" and data["stacked"] is True and data["horizontal"] is True
+    assert [series["label"] for series in data["series"]] == ["Digital", "Phone", "In person"]
+    assert [series["colour"] for series in data["series"]] == list(PALETTE[:3])
+    assert data["show_total"] is True and data["total_label"] == "Total"
+    # The scale is the totals': 600 + 300 + 100 = 1 000 the largest; 1 000 / 5 = 200 a step, 1 000 the top.
+    assert (data["axis"]["max"], data["axis"]["step"]) == (1000.0, 200.0)
+
+
+def test_grouped_bar_chart_carries_a_series_per_bar_of_each_group():
+    chart = grouped_bar_chart(
+        "Grants", ["Gamma", "Delta"], [Series("Salary", [400, 2000]), Series("Maintenance", [600, None])]
+    )
+
+    data = chart.data
+    assert data["kind"] == "grouped" and data["horizontal"] is True and data["stacked"] is False
+    assert data["series"][1] == {
+        "label": "Maintenance",
+        "values": [600.0, None],
+        "colour": PALETTE[1],
+        "dash": [8, 4],
+        "marker": "rect",
+    }
+    # 1 decimal by default for grouped bars; 2 000 / 5 = 400 → a step of 500 (no whole step of 400 on the 1-2-2.5-5
+    # ladder), and 2 000 / 500 = 4 steps to 2 000.
+    assert data["value_format"] == {"style": "number", "decimals": 1}
+    assert (data["axis"]["max"], data["axis"]["step"]) == (2000.0, 500.0)
+
+
+def test_chart_data_is_plain_json_whatever_strings_it_is_given():
+    chart = bar_chart(gettext_lazy("Cost"), [gettext_lazy("Portal")], [12], formatter=number_formatter(2))
+
+    # Lazy translations are no JSON for the standard encoder: the data holds them as plain strings.
+    assert json.loads(json.dumps(chart.data))["series"][0]["values"] == [12.0]
+    assert chart.data["title"] == "Cost" and chart.data["labels"] == ["Portal"]
+    assert chart.data["value_format"] == {"style": "number", "decimals": 2}
+
+
+def test_a_formatter_of_its_own_is_drawn_as_a_plain_number():
+    chart = bar_chart("Score", ["A"], [3], formatter=lambda value: f"{value} pts")
+
+    assert chart.data["value_format"] == {"style": "number", "decimals": None}
+
+
+def test_an_empty_chart_carries_no_data():
+    assert bar_chart("Nothing", [], []).data is None
+    assert line_chart("Gaps", ["2023"], [Series("X", [None])]).data is None
+
+
+def test_template_tag_writes_the_data_as_json_beside_a_hidden_labelled_canvas():
+    chart = bar_chart("Completed by channel", ["Portal"], [42])
+
+    html = Template("{% load charts %}{% chart chart %}").render(Context({"chart": chart}))
+
+    source = re.search(rf'<script id="{chart.chart_id}-data" type="application/json">(.*?)</script>', html, re.S)
+    assert json.loads(source.group(1)) == chart.data
+    # The canvas names itself like the SVG and points at the SVG's description of the figures; its box stays
+    # hidden until static/js/charts.js has drawn on it.
+    assert (
+        '<div class="chart__interactive" hidden><canvas role="img" aria-label="Completed by channel" '
+        f'aria-describedby="{chart.chart_id}-desc"></canvas></div>'
+    ) in html
+    assert html.count("<svg") == 1 and "<table" in html
+
+
+def test_template_tag_keeps_a_title_that_closes_a_script_inside_the_json():
+    chart = bar_chart("</script><script>alert(1)</script>", ["A"], [1])
+
+    html = Template("{% load charts %}{% chart chart %}").render(Context({"chart": chart}))
+
+    # One script element, the JSON one: json_script escapes "<" in the data, the SVG and the caption escape theirs.
+    assert html.count("<script") == 1 and html.count("</script>") == 1
+    assert "\\u003C/script\\u003E" in html
+
+
+def test_an_empty_chart_has_no_canvas_and_no_data():
+    html = Template("{% load charts %}{% chart chart %}").render(Context({"chart": bar_chart("Empty", [], [])}))
+
+    assert "<canvas" not in html and "application/json" not in html

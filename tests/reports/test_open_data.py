@@ -706,3 +706,34 @@ def test_an_anonymous_visitor_finds_a_data_set_filters_it_and_downloads_the_rows
     rows = list(csv.DictReader(open(download_info.value.path(), encoding="utf-8")))
     assert [row["catalogue_id"] for row in rows] == ["VID-1"]
     context.close()
+
+
+# --- the cached rows of a roll-up ------------------------------------------------------------------------------
+
+
+def test_cached_rows_are_computed_once_and_a_page_reads_only_its_chunks():
+    from django.core.cache import cache
+
+    from reports.open_data import CachedRows
+
+    cache.clear()
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return [{"n": n} for n in range(1234)]
+
+    rows = CachedRows("test-rows", compute)
+    assert len(rows) == 1234
+    # 1,234 rows in chunks of 500: 0–499, 500–999, 1000–1233
+    assert rows[498:503] == [{"n": n} for n in range(498, 503)]
+    assert rows[-1] == {"n": 1233}
+    again = CachedRows("test-rows", compute)
+    assert again[1000:1002] == [{"n": 1000}, {"n": 1001}]
+    assert [row["n"] for row in again] == list(range(1234))
+    assert len(calls) == 1
+    # A chunk evicted from the cache has the rows computed again, and the answer stays right.
+    cache.delete("test-rows:500")
+    assert CachedRows("test-rows", compute)[499:501] == [{"n": 499}, {"n": 500}]
+    assert len(calls) == 2
+    assert CachedRows("test-rows-empty", list)[0:50] == []

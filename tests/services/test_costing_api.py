@@ -23,7 +23,7 @@ D channel-attributed cost, H shared cost, CPT cost per transaction:
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role, User
@@ -319,8 +319,9 @@ def test_the_list_costs_a_fixed_number_of_queries(world, coordinator, django_ass
         spend(service, "100")
     costing.recompute()
     assert CostFigure.objects.count() > 60
-    # the page's count and the page itself, each with its joins
-    with django_assert_max_num_queries(2):
+    # the page's count and the page itself, each with its joins; on PostgreSQL one more before the count, asking
+    # whether the table is large enough to keep it (config/remembered.py)
+    with django_assert_max_num_queries(3 if connection.vendor == "postgresql" else 2):
         rows = results(coordinator.get(FIGURES, {"page_size": 100}))
     assert len(rows) == CostFigure.objects.count()
 

@@ -212,7 +212,7 @@ def test_a_failure_while_writing_leaves_nothing_half_written(client, setting, mo
     def refuse(*args, **kwargs):
         raise IntegrityError("simulated failure")
 
-    monkeypatch.setattr(ServiceCost.objects, "update_or_create", refuse)
+    monkeypatch.setattr(ServiceCost.objects, "create", refuse)
     response = client.post(url(setting, language="en"), payload(VALID_ROWS, VALID_COSTS))
 
     assert response.status_code == 200

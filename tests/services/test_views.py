@@ -390,7 +390,8 @@ def test_service_page_charts_render_svg_with_the_numbers(client, reported_servic
 
     charts = response.context["charts"]
     assert [chart.kind for chart in charts] == ["bar", "line", "line"]
-    assert page.count('role="img"') == 3 and page.count("<svg") == 3
+    # Each chart is an image twice: its SVG and the canvas Chart.js draws on.
+    assert page.count('role="img"') == 6 and page.count("<svg") == 3 and page.count("<canvas") == 3
     assert "<title" in page and "<desc" in page
     # The bar chart of 2023 and its table: A's 180, 60 and 60; never B's 7 777.
     assert ">180<" in charts[0].svg and ">60<" in charts[0].svg

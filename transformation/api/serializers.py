@@ -130,7 +130,7 @@ def _user(serializer):
 
 class ProjectMemberSerializer(serializers.ModelSerializer):
     role = MemberRoleField()
-    role_label = ChoiceLabelField(MemberRole)
+    role_label = ChoiceLabelField(MemberRole, source="role")
 
     class Meta:
         model = ProjectMember
@@ -140,9 +140,9 @@ class ProjectMemberSerializer(serializers.ModelSerializer):
 
 class ProjectPhaseSerializer(serializers.ModelSerializer):
     kind = PhaseKindField()
-    kind_label = ChoiceLabelField(PhaseKind)
+    kind_label = ChoiceLabelField(PhaseKind, source="kind")
     status = PhaseStatusField()
-    status_label = ChoiceLabelField(PhaseStatus)
+    status_label = ChoiceLabelField(PhaseStatus, source="status")
 
     class Meta:
         model = ProjectPhase
@@ -173,7 +173,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         help_text="The services concerned, by catalogue identifier (services the user may see).",
     )
     status = ProjectStatusField(read_only=True)
-    status_label = ChoiceLabelField(ProjectStatus)
+    status_label = ChoiceLabelField(ProjectStatus, source="status")
     funding_source = ProjectFundingField(required=False, allow_blank=True)
 
     class Meta:
@@ -302,9 +302,9 @@ class MeasurementSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=ResultIndicator.objects.all(), help_text="The indicator's code."
     )
     phase = MeasurementPhaseField()
-    phase_label = ChoiceLabelField(MeasurementPhase)
+    phase_label = ChoiceLabelField(MeasurementPhase, source="phase")
     source = MeasurementSourceField(read_only=True)
-    measured_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    measured_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Measurement
@@ -486,9 +486,9 @@ class CostEvidenceSerializer(serializers.ModelSerializer):
 
 class OversightDecisionSerializer(serializers.ModelSerializer):
     kind = DecisionKindField()
-    kind_label = ChoiceLabelField(DecisionKind)
+    kind_label = ChoiceLabelField(DecisionKind, source="kind")
     status = DecisionStatusField(required=False)
-    status_label = ChoiceLabelField(DecisionStatus)
+    status_label = ChoiceLabelField(DecisionStatus, source="status")
     institution = InstitutionField(required=False, allow_null=True)
     services = serializers.SlugRelatedField(
         slug_field="catalogue_id", queryset=Service.objects.all(), many=True, required=False
@@ -616,7 +616,7 @@ class ServiceReviewSerializer(serializers.ModelSerializer):
         slug_field="catalogue_id", queryset=Service.objects.all(), help_text="The service's catalogue identifier."
     )
     kind = ReviewKindField()
-    kind_label = ChoiceLabelField(ReviewKind)
+    kind_label = ChoiceLabelField(ReviewKind, source="kind")
     reviewer_institution = InstitutionField()
     project = serializers.PrimaryKeyRelatedField(
         queryset=TransformationProject.objects.all(), required=False, allow_null=True

@@ -81,6 +81,7 @@ from .serializers import (
 )
 
 INVALID = OpenApiResponse(description="Invalid: the body maps each field to its messages.")
+UNDELETABLE = OpenApiResponse(description="The row is still in use; `detail` says why. Nothing was deleted.")
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
 
 
@@ -94,8 +95,7 @@ def forbidden(who):
 
 def write_responses(status_code, result, noun, who):
     responses = {status_code: result, 403: forbidden(who), 404: not_found(noun)}
-    if status_code != 204:
-        responses[400] = INVALID
+    responses[400] = INVALID if status_code != 204 else UNDELETABLE
     return responses
 
 
@@ -548,7 +548,7 @@ class OversightDecisionViewSet(ScopedModelViewSet):
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def candidates(self, request):
         year = request.query_params.get("year")
-        if year is not None and not year.isdigit():
+        if year is not None and not (year.isascii() and year.isdigit() and len(year) <= 4):
             raise ValidationError({"year": [_("A year is a number.")]})
         candidates = oversight.outlier_candidates(request.user, int(year) if year else None)
         return Response(OversightCandidateSerializer(candidates, many=True, context=self.get_serializer_context()).data)

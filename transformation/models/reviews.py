@@ -39,6 +39,8 @@ class ReviewParameters(models.Model):
     )
     created_at = models.DateTimeField(_("valid from"), auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-version"]
         get_latest_by = "version"

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
-from services.costing_views import export_response, first_export
+from config.exports import export_response, first_export
 from services.scoping import visible_services
 
 from ..models import TransformationProject

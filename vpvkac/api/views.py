@@ -22,12 +22,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import API_THROTTLES, RequestLanguageMixin
+from config.pagination import LargeTablePagination
+from config.exports import restore
+from config.uploads import LimitedJSONParser
 from institutions.api.views import ACCEPT_LANGUAGE, LIST_NOTE, RegistryViewSet
 
 from .. import network, review
@@ -159,8 +161,9 @@ def rejection_errors(report):
     next(reader, None)
     errors = []
     for row, column, _value, reason in reader:
-        index = int(row) - FIRST_DATA_ROW if row.isdigit() and int(row) >= FIRST_DATA_ROW else None
-        errors.append({"index": index, "field": column, "message": reason})
+        index = int(row) - FIRST_DATA_ROW if row.isascii() and row.isdigit() and int(row) >= FIRST_DATA_ROW else None
+        # The report is written for spreadsheets (config/exports.py); the API gives the reason as it was.
+        errors.append({"index": index, "field": column, "message": restore(reason)})
     return errors
 
 
@@ -207,6 +210,7 @@ def rejection_errors(report):
 )
 @extend_schema(tags=["VPVKAC contact figures"])
 class ContactFigureViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
+    pagination_class = LargeTablePagination
     serializer_class = ContactFigureSerializer
     filterset_class = ContactFigureFilterSet
     permission_classes = [IsAuthenticated, RecordsCentreFigures]
@@ -261,7 +265,7 @@ class ContactFigureViewSet(RequestLanguageMixin, viewsets.ModelViewSet):
         methods=["post"],
         url_path="bulk",
         serializer_class=ContactRowSerializer,
-        parser_classes=[JSONParser],
+        parser_classes=[LimitedJSONParser],
     )
     def bulk(self, request):
         rows = request.data

@@ -19,6 +19,8 @@ class ReportingPeriod(BilingualName):
     first_day = models.DateField(_("first day"))
     last_day = models.DateField(_("last day"))
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-first_day", "last_day"]
         verbose_name = _("reporting period")

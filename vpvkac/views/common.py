@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from services.costing_views import export_response, first_export
+from config.exports import export_response, first_export
 
 from ..models import ReportingPeriod
 

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
+from config.recomputation import requested_message
+
 from .. import network
 from ..forms import NetworkParametersForm
 from ..models import NetworkParameters, NetworkRecomputation
@@ -75,7 +77,7 @@ def recomputations_page(request):
     require_coordinator(request.user, _("Only the coordinator runs recomputations of the network results."))
     if request.method == "POST":
         job = network.request_full(user=request.user, reason=ON_DEMAND)
-        messages.success(request, _("Full recomputation %(number)s was requested.") % {"number": job.pk})
+        requested_message(request, job)
         return redirect("vpvkac:recomputations")
     table = NetworkRecomputationTable(NetworkRecomputation.objects.select_related("parameters", "requested_by"))
     RequestConfig(request, paginate={"per_page": 25}).configure(table)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from institutions.forms import present_filter_form
-from services.costing_views import export_response
+from config.exports import export_response
 
 from .. import network
 from ..centres import serving_centre_ids

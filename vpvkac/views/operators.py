@@ -5,7 +5,6 @@ calls save_day (all or nothing), the upload start_import (the Celery task runs r
 A centre the user may not see does not exist for them (404); one they may see but not record figures for
 answers 403."""
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.exports import csv_writer, neutralise_row
 from institutions.models import Institution
 from services.bulk import first_report_rows
 from services.bulk_views import progress_of
@@ -177,16 +177,16 @@ def contact_export(request, code):
         import tablib
 
         rows = contact_rows(figures)
-        dataset = tablib.Dataset(headers=list(next(rows)))
+        dataset = tablib.Dataset(headers=neutralise_row(next(rows)))
         for row in rows:
-            dataset.append(row)
+            dataset.append(neutralise_row(row))
         response = HttpResponse(
             dataset.export("xlsx"),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in contact_rows(figures)), content_type="text/csv; charset=utf-8"
     )
@@ -284,7 +284,7 @@ def import_errors(request, pk):
 def import_template(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contact-figures-template.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(header_names(get_language()))
     example = list(TEMPLATE_EXAMPLE)
     centre = editable_centres(request.user).order_by("code").first()

@@ -4,12 +4,9 @@ that it stays the one place that decides; the API uses the same functions."""
 
 from django.db.models import Q
 
+from institutions.scoping import is_coordinator
 from ..models import Grant, MunicipalityFigure
 from ..scoping import scope_by_centre, visible_centres
-
-
-def _is_coordinator(user):
-    return user is not None and user.is_authenticated and user.is_active and user.is_coordinator
 
 
 def visible_municipality_ids(user):
@@ -20,7 +17,7 @@ def visible_municipality_ids(user):
 def visible_grants(user, queryset=None):
     """Grants to a centre the user may read, and grants to a municipality whose centres the user may read."""
     queryset = Grant.objects.all() if queryset is None else queryset
-    if _is_coordinator(user):
+    if is_coordinator(user):
         return queryset
     return queryset.filter(
         Q(centre__in=visible_centres(user).values("pk")) | Q(municipality__in=visible_municipality_ids(user))
@@ -29,7 +26,7 @@ def visible_grants(user, queryset=None):
 
 def visible_municipality_figures(user, queryset=None):
     queryset = MunicipalityFigure.objects.all() if queryset is None else queryset
-    if _is_coordinator(user):
+    if is_coordinator(user):
         return queryset
     return queryset.filter(municipality__in=visible_municipality_ids(user))
 

@@ -128,6 +128,8 @@ class ActionLine(models.Model):
     indicator_result_note_lv = models.TextField(_("indicator result (Latvian)"), blank=True)
     indicator_result_note_en = models.TextField(_("indicator result (English)"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["plan", "order", "code"]
         verbose_name = _("action line")
@@ -167,6 +169,8 @@ class RoadmapGroup(models.Model):
     assumed = models.BooleanField(
         _("assumed"), default=False, help_text=_("The bar's dates are an assumption, not read from the source.")
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "order", "code"]
@@ -328,6 +332,8 @@ class MeasureResponsibility(models.Model):
         _("role"), max_length=20, choices=ResponsibilityRole.choices, default=ResponsibilityRole.RESPONSIBLE
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["measure", "role", "institution__name_lv"]
         verbose_name = _("responsible institution")
@@ -351,6 +357,8 @@ class MeasureDeadline(models.Model):
         _("as the plan writes it"), max_length=60, blank=True, help_text=_("For example “01.2022” or “2027 Q4”.")
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["measure", "due_on"]
         verbose_name = _("deadline")
@@ -371,6 +379,8 @@ class EvidenceLink(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="links")
     label = models.CharField(_("label"), max_length=300)
     url = models.URLField(_("address"), max_length=500, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["measure", "pk"]
@@ -492,6 +502,8 @@ class ValueRange(models.Model):
 class IndicatorTarget(ValueRange):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
     year = models.PositiveSmallIntegerField(_("year"))
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["indicator", "year"]
