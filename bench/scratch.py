@@ -43,7 +43,7 @@ def database_url(settings_dict, name):
     host = quote(settings_dict.get("HOST") or "", safe="")
     port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
     options = {k: v for k, v in (settings_dict.get("OPTIONS") or {}).items() if isinstance(v, str)}
-    query = f"?{urlencode(options)}" if options else ""
+    query = f"?{urlencode(options, quote_via=quote)}" if options else ""  # libpq reads "+" as itself
     return f"postgres://{credentials}{host}{port}/{quote(name, safe='')}{query}"
 
 

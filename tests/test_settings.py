@@ -89,3 +89,10 @@ def test_with_redis_url_celery_uses_it_as_broker_and_result_backend():
     assert completed.returncode == 0, completed.stderr
     celery = json.loads(completed.stdout.strip().splitlines()[-1])
     assert celery == {"eager": False, "broker": redis_url, "backend": redis_url}
+
+
+def test_postgresql_connections_do_not_compile_queries(postgres):
+    # A scoped list's query is estimated far above jit_above_cost; compiling it cost 10-15 ms a request.
+    with postgres.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
