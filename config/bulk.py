@@ -78,6 +78,8 @@ class ImportJob(models.Model):
     unchanged_count = models.PositiveIntegerField(gettext_lazy("figures unchanged"), default=0)
     message = models.TextField(gettext_lazy("message"), blank=True)
     task_id = models.CharField(gettext_lazy("job identifier"), max_length=255, blank=True)
+    # The language of the job's messages (its error report), the uploader's when the file was sent.
+    language = models.CharField(gettext_lazy("language"), max_length=5, blank=True)
 
     class Meta:
         abstract = True

@@ -255,8 +255,11 @@ class Recomputations:
 
 
 def send_unsent():
-    """Send every kind's jobs recorded while the broker was out of reach; returns how many were sent."""
-    return sum(kind.send_unsent() for kind in Recomputations.every)
+    """Send every kind's jobs recorded while the broker was out of reach, and the imports and reports left unsent
+    (config/outbox.py); returns how many were sent."""
+    from . import outbox
+
+    return sum(kind.send_unsent() for kind in Recomputations.every) + outbox.send_unsent()
 
 
 @shared_task(name="config.recomputation.send_unsent_jobs", ignore_result=True)

@@ -80,8 +80,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, so that it sees the outcome of every authentication attempt.
+    # After the others, so that it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
+    # Before any view reads a form, after every middleware that sets response headers: an upload above every
+    # limit is refused unread (413).
+    "config.uploads.UploadSizeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.uploads.upload_limits",
             ],
         },
     },
@@ -163,7 +167,7 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "media/"
 
 # E-mail: console in development and the demo; SMTP when EMAIL_HOST is set.

@@ -405,3 +405,69 @@ class LimitedJSONParser(JSONParser):
                 )
             )
         return super().parse(stream, media_type, parser_context)
+
+
+# --- multipart request bodies, before they are received -----------------------------------------------------------
+
+MULTIPART_MARGIN = MB  # a form's other fields and the multipart boundaries around its files
+
+
+def largest_file_bytes():
+    """The largest file any form takes (each field checks its own limit once the file is in)."""
+    return max(max_upload_bytes(), max_evidence_bytes())
+
+
+def max_multipart_bytes():
+    return largest_file_bytes() + MULTIPART_MARGIN
+
+
+def request_length(request):
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+class UploadSizeMiddleware:
+    """Answers 413 to a multipart request that announces more bytes than any form takes, before its body is
+    read: without it Django would receive (and spool to disk) the whole body, and only then would the form's
+    field refuse the file. A proxy in front may set the same limit; this one keeps the site safe without one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "multipart/form-data":
+            length, limit = request_length(request), max_multipart_bytes()
+            if length > limit:
+                return self.too_large(request, length, limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def too_large(request, length, limit):
+        from django.http import JsonResponse
+        from django.shortcuts import render
+        from django.utils import translation
+
+        def message():
+            return _("The upload is {size} MB; files up to {limit} MB are accepted.").format(
+                size=megabytes(length), limit=megabytes(largest_file_bytes())
+            )
+
+        if request.path.startswith("/api/"):
+            # In the language the client asks for, as the API's own answers (config/api.py).
+            with translation.override(translation.get_language_from_request(request, check_path=False)):
+                return JsonResponse({"detail": message()}, status=413)
+        return render(request, "413.html", {"message": message()}, status=413)
+
+
+def upload_limits(request):
+    """Template context: the file size every file field refuses in the browser before sending (static/js/site.js),
+    with its message; `{name}` and `{size}` are filled in there."""
+    limit = largest_file_bytes()
+    return {
+        "upload_limit_bytes": limit,
+        "upload_limit_message": _("“{name}” is {size} MB; files up to {limit} MB are accepted.").format(
+            name="{name}", size="{size}", limit=megabytes(limit)
+        ),
+    }

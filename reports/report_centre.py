@@ -52,6 +52,7 @@ from reportlab.platypus import Spacer
 
 from accounts.models import Role
 from config.exports import csv_writer, save_workbook
+from config.outbox import CENTRE_REPORTS
 from config.progress import RowWriter
 from institutions.models import Institution, InstitutionType, Municipality
 from institutions.scoping import visible_institutions
@@ -553,14 +554,7 @@ def request_report(kind, parameters, language, user=None, schedule=None, institu
         requested_by=user if _active(user) else None,
     )
 
-    def send():
-        from .tasks import generate_report
-
-        result = generate_report.delay(report.pk)
-        GeneratedReport.objects.filter(pk=report.pk, task_id="").update(task_id=result.id or "")
-
-    transaction.on_commit(send, robust=True)
-    return report
+    return CENTRE_REPORTS.send_on_commit(report)
 
 
 def evaluated_municipalities(period_id):

@@ -7,7 +7,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -16,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.exports import csv_writer
+from config.outbox import FIGURE_IMPORTS
 from config.uploads import check_data_file
 
 from .bulk import COLUMNS, first_report_rows, may_upload, visible_imports
 from .models import BulkImport, ImportKind
-from .tasks import run_bulk_import
 
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 TEMPLATE_EXAMPLE = (
@@ -82,15 +81,13 @@ def bulk_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         bulk_import = BulkImport.objects.create(
-            kind=ImportKind.FIGURES, file=upload, original_name=upload.name[:255], uploaded_by=request.user
+            kind=ImportKind.FIGURES,
+            file=upload,
+            original_name=upload.name[:255],
+            uploaded_by=request.user,
+            language=get_language() or "",
         )
-        language = get_language()
-
-        def enqueue():
-            result = run_bulk_import.delay(bulk_import.pk, language)
-            BulkImport.objects.filter(pk=bulk_import.pk).update(task_id=result.id or "")
-
-        transaction.on_commit(enqueue)  # the worker must find the row and its file
+        FIGURE_IMPORTS.send_on_commit(bulk_import)  # the worker must find the row and its file
         return redirect("services:bulk-detail", pk=bulk_import.pk)
     return render(
         request,

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from config.bulk import ProgressRecorder as JobRecorder
+from config.outbox import CONTACT_IMPORTS
 from config.bulk import (
     Staging,
     check_rows,
@@ -347,18 +348,12 @@ def run_contact_import(import_id):
 def start_import(upload, user, language=None):
     """Store an uploaded file as a ContactImport and send it to the worker when the current transaction commits
     (the worker must find the row and its file); returns the ContactImport."""
-    from .tasks import import_contacts_task
-
     if not may_upload(user):
         raise PermissionDenied(_("Importing contact figures needs a centre you may record figures for."))
-    contact_import = ContactImport.objects.create(file=upload, original_name=upload.name[:255], uploaded_by=user)
-
-    def enqueue():
-        result = import_contacts_task.delay(contact_import.pk, language)
-        ContactImport.objects.filter(pk=contact_import.pk).update(task_id=result.id or "")
-
-    transaction.on_commit(enqueue)
-    return contact_import
+    contact_import = ContactImport.objects.create(
+        file=upload, original_name=upload.name[:255], uploaded_by=user, language=language or ""
+    )
+    return CONTACT_IMPORTS.send_on_commit(contact_import)
 
 
 # --- who may upload and see imports -------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from decimal import Decimal
 import openpyxl
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -32,6 +32,7 @@ from django.utils.translation import gettext_noop
 from openpyxl.styles import Alignment, Font
 
 from config.exports import save_workbook
+from config.outbox import EXECUTION_REPORTS
 from config.progress import RowWriter
 
 from .models import ExecutionReport, Indicator, IndicatorActual, IndicatorResult, Measure, ReportStatus, ReviewStatus
@@ -655,11 +656,4 @@ def request_report(plan, language, user=None):
         plan=plan, language=language, requested_by=user if user is not None and user.is_authenticated else None
     )
 
-    def send():
-        from .tasks import generate_execution_report
-
-        result = generate_execution_report.delay(report.pk)
-        ExecutionReport.objects.filter(pk=report.pk, task_id="").update(task_id=result.id or "")
-
-    transaction.on_commit(send, robust=True)
-    return report
+    return EXECUTION_REPORTS.send_on_commit(report)

@@ -56,7 +56,43 @@
     });
   }
 
+  // Refuse a file above the site's upload limit before it is sent: the server would refuse it unread, and a
+  // browser cut off in the middle of sending shows a network error rather than the server's message.
+  function limitFileSize(input) {
+    var limit = parseInt(document.body.getAttribute("data-upload-limit"), 10);
+    var message = document.body.getAttribute("data-upload-message") || "";
+    if (!limit) {
+      return;
+    }
+    input.addEventListener("change", function () {
+      var problem = "";
+      Array.prototype.forEach.call(input.files || [], function (file) {
+        if (!problem && file.size > limit) {
+          var size = (file.size / (1024 * 1024)).toLocaleString(document.documentElement.lang || undefined, {
+            minimumFractionDigits: 1,
+            maximumFractionDigits: 1,
+          });
+          problem = message.replace("{name}", file.name).replace("{size}", size);
+        }
+      });
+      input.setCustomValidity(problem);
+      if (problem) {
+        input.reportValidity();
+      }
+    });
+    // Forms marked novalidate leave the checks to the server; this one is still kept.
+    if (input.form) {
+      input.form.addEventListener("submit", function (event) {
+        if (input.validationMessage) {
+          event.preventDefault();
+          input.reportValidity();
+        }
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("input[type=file]"), limitFileSize);
     Array.prototype.forEach.call(document.querySelectorAll("select[data-filterable]"), makeFilterable);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), confirmBeforeSubmit);
   });

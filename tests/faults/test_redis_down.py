@@ -2,8 +2,9 @@
 
 The pages still answer (the cache reads as a miss: config/cache.py); a recomputation requested meanwhile is
 recorded, the page says plainly that it waits for the queue, and the request does not hang (config/settings.py
-CELERY_* retry policies). When Redis is back, a worker that starts sends what waited (config/celery.py
-worker_ready → config/recomputation.send_unsent_jobs) and runs it.
+CELERY_* retry policies); so are a figures file uploaded and a report requested meanwhile (config/outbox.py).
+When Redis is back, a worker that starts sends what waited (config/celery.py worker_ready →
+config/recomputation.send_unsent_jobs) and runs it.
 """
 
 import json
@@ -12,14 +13,21 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import translation
 
 from accounts.models import Role
 from config.cache import RETRY_AFTER
 from config.celery import app as celery_app
+from reports import report_centre
+from reports.models import GeneratedReport, GeneratedStatus, ReportKind
 from services import costing
+from services.bulk import COLUMNS
 from services.models import (
+    BulkImport,
     CostFigure,
+    ImportStatus,
     CostRecomputation,
     RecomputationKind,
     RecomputationStatus,
@@ -44,6 +52,7 @@ PAGES = {
 CACHES_FOR_REDIS_URL = (
     "import json, django; django.setup(); from django.conf import settings; print(json.dumps(settings.CACHES))"
 )
+FINISHED_IMPORTS = [ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED]
 SLOW = 3.0  # seconds: a page or a job request slower than this while Redis is down counts as stuck
 
 
@@ -88,9 +97,12 @@ def timed(call):
 
 
 def test_with_redis_stopped_pages_answer_and_a_requested_job_waits_then_runs_when_redis_returns(
-    costed, site_on_private_redis, client, worker_processes, fault_report
+    costed, site_on_private_redis, client, worker_processes, fault_report, settings, monkeypatch, tmp_path
 ):
     redis_server = site_on_private_redis
+    # The uploaded file and the report's files, where the worker (another process) finds them too.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setenv("MEDIA_ROOT", str(settings.MEDIA_ROOT))
     client.force_login(UserFactory(role=Role.COORDINATOR, password=None))
     for name, url in PAGES.items():
         assert client.get(url).status_code == 200, name
@@ -118,6 +130,25 @@ def test_with_redis_stopped_pages_answer_and_a_requested_job_waits_then_runs_whe
         assert f"Full recomputation {job.pk} is recorded" in response.content.decode()
     assert total_cpt(costed) == Decimal(10)  # the old figure stays meanwhile
 
+    # A figures file uploaded and a report requested meanwhile are recorded, queued and not sent.
+    figure = ServiceFigure.objects.select_related("service", "provider", "channel").get()
+    row = {"service": figure.service.catalogue_id, "provider": figure.provider.short_name, "year": 2025}
+    row.update({"period_type": "year", "period_number": 0, "channel": figure.channel.code, "completed": 7})
+    csv_file = (",".join(COLUMNS) + "\n" + ",".join(str(row.get(column, "")) for column in COLUMNS) + "\n").encode()
+    response, upload_seconds = timed(
+        lambda: client.post("/en/catalogue/imports/upload/", {"file": SimpleUploadedFile("figures.csv", csv_file)})
+    )
+    assert upload_seconds < SLOW
+    assert response.status_code == 302
+    with transaction.atomic():
+        report = report_centre.request_report(
+            ReportKind.SERVICE_FIGURES, {"year": 2024}, "en", user=UserFactory(role=Role.COORDINATOR)
+        )
+    bulk_import = BulkImport.objects.get()
+    assert (bulk_import.status, bulk_import.task_id, bulk_import.language) == (ImportStatus.QUEUED, "", "en")
+    report.refresh_from_db()
+    assert (report.status, report.task_id) == (GeneratedStatus.QUEUED, "")
+
     redis_server.start()  # the same port, empty: the job was never in it
     stopped_for = time.monotonic()
     worker_processes(redis_server.url)
@@ -133,6 +164,23 @@ def test_with_redis_stopped_pages_answer_and_a_requested_job_waits_then_runs_whe
     assert (job.status, job.attempts) == (RecomputationStatus.DONE, 1)
     assert job.task_id
     assert total_cpt(costed) == Decimal(30)  # 300 / 10
+    bulk_import = wait_until(
+        lambda: BulkImport.objects.filter(pk=bulk_import.pk, status__in=FINISHED_IMPORTS).first(),
+        "the waiting import to run",
+        timeout=60,
+        interval=0.2,
+    )
+    assert (bulk_import.status, bulk_import.created_count) == (ImportStatus.DONE, 1), bulk_import.message
+    assert ServiceFigure.objects.filter(year=2025, completed=7).count() == 1
+    report = wait_until(
+        lambda: GeneratedReport.objects.filter(
+            pk=report.pk, status__in=[GeneratedStatus.DONE, GeneratedStatus.FAILED]
+        ).first(),
+        "the waiting report to be generated",
+        timeout=60,
+        interval=0.2,
+    )
+    assert report.status == GeneratedStatus.DONE, report.error
 
     # The cache is used again once Redis answers: within config/cache.RETRY_AFTER of the last failure (the first
     # command on a connection kept from before the restart may be one).
@@ -145,6 +193,8 @@ def test_with_redis_stopped_pages_answer_and_a_requested_job_waits_then_runs_whe
         "redis-server (cache and broker) stopped with SIGTERM",
         "pages answered 200 in "
         + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in page_seconds.items())
-        + f"; the recomputation request returned in {request_seconds:.2f} s saying it waits for the queue; "
-        f"after Redis restarted, a new worker sent and ran it ({ran_after:.1f} s), CPT 10 → 30",
+        + f"; the recomputation request returned in {request_seconds:.2f} s saying it waits for the queue, a "
+        f"figures upload in {upload_seconds:.2f} s, queued with a report request; after Redis restarted, a new "
+        f"worker sent and ran the recomputation ({ran_after:.1f} s, CPT 10 → 30), the import (1 figure) and the "
+        "report",
     )

@@ -5,10 +5,12 @@ import codecs
 import io
 import json
 import random
+import socket
 import time
 import tracemalloc
 import zipfile
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Role
-from config.uploads import LimitedJSONParser, UploadRejected, check_evidence_file
+from config.uploads import MB, LimitedJSONParser, UploadRejected, check_evidence_file
 from institutions.models import Institution
 from services.bulk import COLUMNS, import_figures_csv
 from services.models import BulkImport, Service, ServiceFigure
@@ -506,3 +508,75 @@ def test_the_json_parser_reads_a_body_within_the_limit():
         META = {"CONTENT_LENGTH": "2"}
 
     assert LimitedJSONParser().parse(io.BytesIO(b"[]"), parser_context={"request": Request()}) == []
+
+
+# --- a body above every limit, refused before it is received -----------------------------------------------------
+
+
+def claimed_upload(client, url, claimed_bytes, **extra):
+    """A multipart POST whose Content-Length claims `claimed_bytes`, of which only a few are sent."""
+    return client.generic(
+        "POST",
+        url,
+        b"--boundary\r\n",
+        content_type="multipart/form-data; boundary=boundary",
+        CONTENT_LENGTH=str(claimed_bytes),
+        **extra,
+    )
+
+
+def test_an_upload_above_every_limit_is_refused_before_its_body_is_received(live_server, settings):
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    settings.EVIDENCE_MAX_UPLOAD_MB = 1
+    with translation.override("en"):
+        url = reverse("services:bulk-upload")
+    server = urlsplit(live_server.url)
+    head = (
+        f"POST {url} HTTP/1.1\r\nHost: {server.hostname}\r\nAccept-Language: en\r\n"
+        f"Content-Type: multipart/form-data; boundary=boundary\r\nContent-Length: {200 * MB}\r\n\r\n"
+    )
+    with socket.create_connection((server.hostname, server.port), timeout=10) as connection:
+        # 1 KB of the 200 MB announced, and then nothing: a server reading the body would wait for the rest.
+        connection.sendall(head.encode() + b"--boundary\r\n" + b"x" * 1024)
+        started = time.monotonic()
+        answer = b""
+        while b"</html>" not in answer:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        elapsed = time.monotonic() - started
+
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert elapsed < 5
+    page = answer.decode()
+    assert "The upload is 200.0 MB; files up to 1.0 MB are accepted." in page
+    assert BulkImport.objects.count() == 0
+
+
+def test_the_refusal_speaks_latvian_by_default_and_json_to_the_api(client, settings):
+    settings.IMPORT_MAX_UPLOAD_MB = 2
+    settings.EVIDENCE_MAX_UPLOAD_MB = 1
+    with translation.override("lv"):
+        url = reverse("services:bulk-upload")
+
+    page = claimed_upload(client, url, 5 * MB)
+    api = claimed_upload(client, "/api/v1/service-figures/bulk/", 5 * MB, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert page.status_code == 413
+    assert "Content-Security-Policy" in page  # the response still passes the header-setting middleware
+    html = page.content.decode()
+    assert "Augšupielāde ir 5,0 MB; pieņem datnes līdz 2,0 MB." in html
+    assert api.status_code == 413
+    assert api.json() == {"detail": "The upload is 5.0 MB; files up to 2.0 MB are accepted."}
+
+
+def test_an_upload_within_the_limit_reaches_the_form(editor_client, settings):
+    # 3 MB + the margin for the form's other fields passes the middleware; the field's own limit then speaks.
+    settings.IMPORT_MAX_UPLOAD_MB = 3
+    settings.EVIDENCE_MAX_UPLOAD_MB = 1
+    content = (HEADER + "\n").encode() + b"x" * (3 * MB + 1000)
+
+    page = refusal(upload_figures(editor_client, "big.csv", content))
+
+    assert "files up to 3.0 MB are accepted" in page
