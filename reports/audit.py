@@ -16,8 +16,8 @@ from functools import cached_property
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
-from django.db import models
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ObjectDoesNotExist
+from django.db import connections, models
 from django.db.models import OuterRef, Q, Subquery, prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.text import Truncator, capfirst
@@ -174,9 +174,9 @@ class HistorySource(Source):
         return rows
 
     def keys(self, filters, count):
-        """The newest `count` (date, id) keys under the filters."""
+        """The newest `count` (date, id) keys under the filters, as a query."""
         rows = self.queryset(filters).order_by("-history_date", "-history_id")
-        return list(rows.values_list("history_date", "history_id")[:count])
+        return rows.values_list("history_date", "history_id")[:count]
 
     def entries(self, ids):
         """{history id: Entry} of the given history rows."""
@@ -202,7 +202,8 @@ class HistorySource(Source):
         instances = {}
         for row in rows:
             # One name per object in one read: a rename shows in the diff.
-            instances.setdefault(row.id, row.instance)
+            if row.id not in instances:
+                instances[row.id] = self._instance(row)
         _read_parents(self.model, list(instances.values()))
         for row in rows:
             if row.id not in names:
@@ -218,6 +219,13 @@ class HistorySource(Source):
                 reason=row.history_change_reason or "",
             )
         return result
+
+    def _instance(self, row):
+        """The object as the row recorded it. simple_history's `row.instance` reads the fields the history leaves
+        out (a user's password) from the live row, a query per row; a name never needs them."""
+        if not self.history_model._history_excluded_fields:
+            return row.instance
+        return self.model(**{f.attname: getattr(row, f.attname) for f in self.history_model.tracked_fields})
 
     def _previous_ids(self):
         return (
@@ -287,7 +295,7 @@ class ImportSource(Source):
         return rows
 
     def keys(self, filters, count):
-        return list(self.queryset(filters).order_by("-created_at", "-pk").values_list("created_at", "pk")[:count])
+        return self.queryset(filters).order_by("-created_at", "-pk").values_list("created_at", "pk")[:count]
 
     def entries(self, ids):
         result = {}
@@ -353,7 +361,11 @@ class AuditTrail:
 
     @cached_property
     def counts(self):
-        return {source.label: source.queryset(self.filters).count() for source in self.sources}
+        counts = {source.label: 0 for source in self.sources}
+        queries = {index: source.queryset(self.filters).values("pk") for index, source in enumerate(self.sources)}
+        for index, count in _union_all(queries, "COUNT(*)"):
+            counts[self.sources[index].label] = count
+        return counts
 
     def __len__(self):
         return sum(self.counts.values())
@@ -367,10 +379,12 @@ class AuditTrail:
         start, stop, _step = key.indices(len(self))
         if stop <= start:
             return []
-        keys = []
-        for source in self.sources:
-            if self.counts[source.label]:
-                keys.extend((when, pk, source) for when, pk in source.keys(self.filters, stop))
+        queries = {
+            index: source.keys(self.filters, stop)
+            for index, source in enumerate(self.sources)
+            if self.counts[source.label]
+        }
+        keys = [(when, pk, self.sources[index]) for index, when, pk in _union_all(queries, "*")]
         # Ties on the date are broken by the id, then by the table, so a page never shuffles between two reads.
         newest = heapq.nlargest(stop, keys, key=lambda k: (k[0], k[1], k[2].label))[start:stop]
         by_source = {}
@@ -381,6 +395,34 @@ class AuditTrail:
             for pk, entry in source.entries(ids).items():
                 entries[(source.label, pk)] = entry
         return [entries[(source.label, pk)] for _when, pk, source in newest if (source.label, pk) in entries]
+
+
+def _union_all(queries, columns):
+    """`SELECT key, columns FROM (query)` of each {key: queryset}, in one UNION ALL statement: the trail reads
+    some seventy tables, and one round trip each made a page cost two hundred queries. Dates come back as the
+    database gives them, so they are converted as the querysets would."""
+    parts, params, converters = [], [], {}
+    for key, queryset in queries.items():
+        try:
+            sql, query_params = queryset.query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing
+            continue
+        parts.append(f"SELECT {int(key)} AS audit_source, {columns} FROM ({sql}) AS audit_{int(key)}")
+        params.extend(query_params)
+        converters[key] = queryset
+    if not parts:
+        return []
+    connection = connections[next(iter(converters.values())).db]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    if columns != "*":
+        return rows
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)  # SQLite's; psycopg gives datetimes
+    if convert is None:
+        return rows
+    field = models.DateTimeField()
+    return [(key, convert(when, field, connection), pk) for key, when, pk in rows]
 
 
 # --- values --------------------------------------------------------------------------------------------------

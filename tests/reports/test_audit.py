@@ -275,3 +275,17 @@ def test_the_day_bounds_cover_whole_days_in_the_sites_time_zone():
     day = datetime(2025, 3, 30).date()  # the night Riga moves its clocks forward: the day has 23 hours
     start, end = audit._day_bounds(audit.Filters(date_from=day, date_to=day))
     assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=23)
+
+
+def test_the_whole_trail_is_counted_and_keyed_in_one_query_each_not_one_per_table(client, world):
+    # About seventy tables feed the trail; a page asked each of them for its count and its newest keys.
+    client.force_login(world.coordinator)
+    for n in range(30):
+        PlanningRegion.objects.create(code=f"r{n}", name_lv=f"R{n}")
+    with CaptureQueriesContext(connection) as captured:
+        page_text(client)
+    tables = len(audit.AuditTrail(audit.Filters()).sources)
+    assert tables > 60
+    # Two queries for all the tables' counts and keys, then a few for each table with rows on the page (here
+    # institutions, groups, regions, users, memberships, projects), whatever the number of rows.
+    assert len(captured) < 40
