@@ -12,15 +12,15 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.recomputation_tables import RecomputationTable, status_url_attrs
 from institutions.tables import BaseTable
 from reports.charts import number_formatter, percent_formatter
 
-from .models import CostParameters, CostRecomputation, MissingReason, RecomputationStatus
+from .models import CostParameters, CostRecomputation, MissingReason
 from .tables import NUMERIC
 
 
@@ -555,83 +555,12 @@ class CostParametersTable(BaseTable):
         return _naive(value)
 
 
-class CostRecomputationTable(BaseTable):
-    """The recomputation jobs, newest first, each with its progress bar; the page follows the unfinished ones
-    through their status endpoint (row attributes read by services/static/services/cost_recomputations.js)."""
-
-    caption = _("Recomputations")
-
-    id = tables.Column(verbose_name=_("Number"), attrs=NUMERIC)
-    kind = tables.Column(verbose_name=_("Kind"))
-    status = tables.Column(verbose_name=_("Status"))
-    percent = tables.Column(verbose_name=_("Progress"), accessor="pk", empty_values=())
+class CostRecomputationTable(RecomputationTable):
     rows_written = tables.Column(verbose_name=_("Figures written"), attrs=NUMERIC)
-    parameters = tables.Column(
-        verbose_name=_("Parameter version"), accessor="parameters__version", default="—", attrs=NUMERIC
-    )
-    reason = tables.Column(verbose_name=_("Reason"), default="—")
-    requested_by = tables.Column(verbose_name=_("Requested by"), accessor="requested_by__username", default="—")
-    created_at = tables.Column(verbose_name=_("Requested"))
-    finished_at = tables.Column(verbose_name=_("Finished"), default="—")
-    error = tables.Column(verbose_name=_("Error"), empty_values=())
 
-    class Meta(BaseTable.Meta):
+    class Meta(RecomputationTable.Meta):
         model = CostRecomputation
-        fields = ()
-        per_page = 25
-        orderable = False
-        row_attrs = {
-            "id": lambda record: f"recomputation-{record.pk}",
-            "data-status-url": lambda record: (
-                None if record.is_finished else reverse("services:cost-recomputation-status", kwargs={"pk": record.pk})
-            ),
-        }
-
-    def render_status(self, record):
-        css = {
-            RecomputationStatus.DONE: "badge-ok",
-            RecomputationStatus.FAILED: "badge-demo",
-            RecomputationStatus.RETRYING: "badge-demo",
-        }.get(record.status, "badge-muted")
-        return format_html('<span class="badge {}" data-role="status">{}</span>', css, record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
-
-    def render_percent(self, record):
-        percent = record.percent
-        return format_html(
-            '<progress max="100" value="{0}" data-role="progress" aria-label="{1}">{0} %</progress> '
-            '<span data-role="percent">{0} %</span>',
-            percent,
-            _("Progress of recomputation %(number)s") % {"number": record.pk},
-        )
-
-    def value_percent(self, record):
-        return record.percent
-
-    def render_rows_written(self, value):
-        return number_formatter(0)(value)
-
-    def render_created_at(self, value):
-        return _datetime(value)
-
-    def render_finished_at(self, value):
-        return _datetime(value)
-
-    def value_created_at(self, value):
-        return _naive(value)
-
-    def value_finished_at(self, value):
-        return _naive(value)
-
-    def render_error(self, record):
-        if record.status in (RecomputationStatus.FAILED, RecomputationStatus.RETRYING) and record.error:
-            return format_html('<span class="field-errors" data-role="error">{}</span>', record.error)
-        return mark_safe('<span data-role="error"></span>')
-
-    def value_error(self, record):
-        return record.error
+        row_attrs = status_url_attrs("services:cost-recomputation-status")
 
 
 def _datetime(value):

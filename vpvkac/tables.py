@@ -10,13 +10,12 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from config.recomputation_tables import RecomputationTable, status_url_attrs
 from institutions.tables import BaseTable, yes_no
 from reports.charts import number_formatter, percent_formatter
-from services.models import RecomputationStatus
 
 from .models import (
     Centre,
@@ -533,89 +532,10 @@ class NetworkParametersTable(BaseTable):
         return _naive(value)
 
 
-def recomputation_percent(job):
-    """Steps done / steps × 100, rounded; 100 for a finished job that did its work."""
-    if job.status in (RecomputationStatus.DONE, RecomputationStatus.SKIPPED):
-        return 100
-    if not job.steps_total:
-        return 0
-    return min(100, round(100 * job.steps_done / job.steps_total))
-
-
-class NetworkRecomputationTable(BaseTable):
-    """The recomputation jobs, newest first, each with its progress bar; the page follows the unfinished ones
-    through their status endpoint (row attributes read by services/static/services/cost_recomputations.js)."""
-
-    caption = _("Recomputations")
-
-    id = tables.Column(verbose_name=_("Number"), attrs=NUMERIC)
-    kind = tables.Column(verbose_name=_("Kind"))
-    status = tables.Column(verbose_name=_("Status"))
-    percent = tables.Column(verbose_name=_("Progress"), accessor="pk", empty_values=())
-    rows_written = NumberColumn(verbose_name=_("Rows written"))
-    parameters = tables.Column(
-        verbose_name=_("Parameter version"), accessor="parameters__version", default="—", attrs=NUMERIC
-    )
-    reason = tables.Column(verbose_name=_("Reason"), default="—")
-    requested_by = tables.Column(verbose_name=_("Requested by"), accessor="requested_by__username", default="—")
-    created_at = tables.Column(verbose_name=_("Requested"))
-    finished_at = tables.Column(verbose_name=_("Finished"), default="—")
-    error = tables.Column(verbose_name=_("Error"), empty_values=())
-
-    class Meta(BaseTable.Meta):
+class NetworkRecomputationTable(RecomputationTable):
+    class Meta(RecomputationTable.Meta):
         model = NetworkRecomputation
-        fields = ()
-        per_page = 25
-        orderable = False
-        row_attrs = {
-            "id": lambda record: f"recomputation-{record.pk}",
-            "data-status-url": lambda record: (
-                None if record.is_finished else reverse("vpvkac:recomputation-status", kwargs={"pk": record.pk})
-            ),
-        }
-
-    def render_status(self, record):
-        css = {
-            RecomputationStatus.DONE: "badge-ok",
-            RecomputationStatus.FAILED: "badge-demo",
-            RecomputationStatus.RETRYING: "badge-demo",
-        }.get(record.status, "badge-muted")
-        return format_html('<span class="badge {}" data-role="status">{}</span>', css, record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
-
-    def render_percent(self, record):
-        percent = recomputation_percent(record)
-        return format_html(
-            '<progress max="100" value="{0}" data-role="progress" aria-label="{1}">{0} %</progress> '
-            '<span data-role="percent">{0} %</span>',
-            percent,
-            _("Progress of recomputation %(number)s") % {"number": record.pk},
-        )
-
-    def value_percent(self, record):
-        return recomputation_percent(record)
-
-    def render_created_at(self, value):
-        return _datetime(value)
-
-    def render_finished_at(self, value):
-        return _datetime(value)
-
-    def value_created_at(self, value):
-        return _naive(value)
-
-    def value_finished_at(self, value):
-        return _naive(value)
-
-    def render_error(self, record):
-        if record.status in (RecomputationStatus.FAILED, RecomputationStatus.RETRYING) and record.error:
-            return format_html('<span class="field-errors" data-role="error">{}</span>', record.error)
-        return mark_safe('<span data-role="error"></span>')
-
-    def value_error(self, record):
-        return record.error
+        row_attrs = status_url_attrs("vpvkac:recomputation-status")
 
 
 # --- grants --------------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from config.recomputation import requested_message
 from .. import network
 from ..forms import NetworkParametersForm
 from ..models import NetworkParameters, NetworkRecomputation
-from ..tables import NetworkParametersTable, NetworkRecomputationTable, recomputation_percent
+from ..tables import NetworkParametersTable, NetworkRecomputationTable
 from .common import export_response, render_page, require_coordinator
 from .network_map import latest_parameters
 
@@ -62,7 +62,7 @@ def recomputation_progress(job):
         "status": job.status,
         "status_label": job.get_status_display(),
         "finished": job.is_finished,
-        "percent": recomputation_percent(job),
+        "percent": job.percent,
         "steps_done": job.steps_done,
         "steps_total": job.steps_total,
         "rows_written": job.rows_written,
