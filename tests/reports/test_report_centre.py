@@ -490,7 +490,7 @@ def test_the_list_page_follows_unfinished_reports_with_a_static_script_and_no_in
     report = GeneratedReport.objects.get()
     for path in ("/reports/centre/", f"/reports/centre/{report.pk}/", "/reports/centre/schedules/"):
         assert client.get(path).status_code == 200  # in Latvian, the default language, too
-    assert 'src="/static/reports/report_centre.js"' in html
+    assert 'src="/static/js/job_progress.js"' in html
     assert '<progress max="100" value="40">' in html
     assert "<script>" not in html
 

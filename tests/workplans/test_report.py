@@ -417,7 +417,8 @@ def test_the_status_endpoint_reports_the_progress(client, editor, small_plan):
     }
     page = client.get(reverse("workplans:report-detail", args=[report.pk]))
     assert b'id="report-progress" max="100" value="45"' in page.content
-    assert b"report-status" in page.content  # the polling script's endpoint
+    assert f'data-status-url="{status_url}"'.encode() in page.content  # the polling script's endpoint
+    assert b'src="/static/js/job_progress.js"' in page.content
 
 
 def test_every_signed_in_user_reads_the_reports_but_only_the_coordinator_requests_one(
