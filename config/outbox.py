@@ -4,8 +4,8 @@ A page records the job's row and sends its task when the transaction commits (th
 With Redis down the send fails fast (config/settings.py, CELERY_* retry policies): the row stays queued without
 a task id, the page answers, and `send_unsent` — every minute from beat and when a worker starts
 (config.recomputation.send_unsent_jobs) — sends it once the broker answers. A job is claimed with its task id
-before it is sent, so two senders never both send it. Recomputations keep their own rows and the same rule
-(config/recomputation.py).
+before it is sent, so two senders never both send it. The recomputation jobs (config/recomputation.py) are
+sent the same way.
 """
 
 import logging

@@ -6,22 +6,19 @@ the requesting transaction commits, runs them with their progress shown, skips a
 already covered, and retries a failed one. The domain module says only how to compute.
 """
 
-import logging
-
-from celery import shared_task, uuid
+from celery import shared_task
 from django.conf import settings
 from django.contrib import messages
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from kombu.exceptions import OperationalError as BrokerUnreachable
 
+from . import outbox
+from .outbox import Outbox
 from .progress import RowWriter
 
-logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (10, 60, 300)  # seconds before the 1st, 2nd and 3rd retry of a failed recomputation
 
@@ -124,6 +121,9 @@ class Recomputations:
         self.task = task
         self.lock = lock
         self.compute = compute
+        # Sending a job: claimed with its task id first, so two senders (the requesting page, send_unsent_jobs)
+        # never both send it; with the broker out of reach it stays recorded (`waits_for_queue`).
+        self.outbox = Outbox(model._meta.label, task)
         Recomputations.every.append(self)
 
     def _jobs(self, job):
@@ -198,41 +198,12 @@ class Recomputations:
                 raise
             raise task.retry(exc=error, countdown=RETRY_DELAYS[retries])
 
-    def _send(self, job_id):
-        """Hand a recorded job to the broker: True when sent, False when another sender has it. The job is claimed
-        with its task id first, so two senders (the requesting page, send_unsent_jobs) never both send it. With
-        the broker out of reach the claim is given back and BrokerUnreachable raised."""
-        task_id = uuid()
-        if not self.model.objects.filter(pk=job_id, task_id="", status=RecomputationStatus.QUEUED).update(
-            task_id=task_id
-        ):
-            return False
-        try:
-            import_string(self.task).apply_async((job_id,), task_id=task_id)
-        except BrokerUnreachable:
-            self.model.objects.filter(pk=job_id, task_id=task_id).update(task_id="")
-            raise
-        return True
-
     def send(self, job_id):
-        """Send a job; with the broker out of reach it stays recorded (`waits_for_queue`) for send_unsent_jobs."""
-        try:
-            return self._send(job_id)
-        except BrokerUnreachable as error:
-            logger.warning("%s %s not sent, the broker is out of reach: %s", self.model.__name__, job_id, error)
-            return False
+        return self.outbox.send(job_id)
 
     def send_unsent(self):
         """Send the jobs recorded while the broker was out of reach, oldest first; returns how many were sent."""
-        waiting = self.model.objects.filter(status=RecomputationStatus.QUEUED, task_id="").order_by("created_at", "pk")
-        sent = 0
-        for job_id in list(waiting.values_list("pk", flat=True)):
-            try:
-                sent += self._send(job_id)
-            except BrokerUnreachable as error:
-                logger.warning("%s jobs still not sent, the broker is out of reach: %s", self.model.__name__, error)
-                break
-        return sent
+        return self.outbox.send_unsent()
 
     def enqueue(self, job):
         """Send the job to the worker when the current transaction commits."""
@@ -257,8 +228,6 @@ class Recomputations:
 def send_unsent():
     """Send every kind's jobs recorded while the broker was out of reach, and the imports and reports left unsent
     (config/outbox.py); returns how many were sent."""
-    from . import outbox
-
     return sum(kind.send_unsent() for kind in Recomputations.every) + outbox.send_unsent()
 
 
