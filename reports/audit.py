@@ -9,7 +9,6 @@ A page is read without loading everything: each table is counted and asked for i
 under the filters, the keys are merged by date, and only the page's rows are then read in full and diffed.
 """
 
-import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import cached_property
@@ -384,9 +383,10 @@ class AuditTrail:
             for index, source in enumerate(self.sources)
             if self.counts[source.label]
         }
-        keys = [(when, pk, self.sources[index]) for index, when, pk in _union_all(queries, "*")]
-        # Ties on the date are broken by the id, then by the table, so a page never shuffles between two reads.
-        newest = heapq.nlargest(stop, keys, key=lambda k: (k[0], k[1], k[2].label))[start:stop]
+        # The database merges the tables' newest keys and keeps the first `stop`: ties on the date are broken by
+        # the id, then by the table, so a page never shuffles between two reads.
+        keys = [(when, pk, self.sources[index]) for index, when, pk in _union_all(queries, "*", newest=stop)]
+        newest = keys[start:stop]
         by_source = {}
         for _when, pk, source in newest:
             by_source.setdefault(source, []).append(pk)
@@ -397,10 +397,11 @@ class AuditTrail:
         return [entries[(source.label, pk)] for _when, pk, source in newest if (source.label, pk) in entries]
 
 
-def _union_all(queries, columns):
+def _union_all(queries, columns, newest=None):
     """`SELECT key, columns FROM (query)` of each {key: queryset}, in one UNION ALL statement: the trail reads
-    some seventy tables, and one round trip each made a page cost two hundred queries. Dates come back as the
-    database gives them, so they are converted as the querysets would."""
+    some seventy tables, and one round trip each made a page cost two hundred queries. With `newest`, only that
+    many rows, ordered by the columns (date, id) and then the key, newest first. Dates come back as the database
+    gives them, so they are converted as the querysets would."""
     parts, params, converters = [], [], {}
     for key, queryset in queries.items():
         try:
@@ -413,8 +414,11 @@ def _union_all(queries, columns):
     if not parts:
         return []
     connection = connections[next(iter(converters.values())).db]
+    sql = " UNION ALL ".join(parts)
+    if newest is not None:
+        sql += f" ORDER BY 2 DESC, 3 DESC, 1 DESC LIMIT {int(newest)}"
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if columns != "*":
         return rows
