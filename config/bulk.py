@@ -553,16 +553,19 @@ class LargeLoad:
     """The foreign keys, unique constraints and secondary indexes of a table set aside while a large load
     writes to it, and built again afterwards in the same transaction (PostgreSQL's advice for populating a
     table: building an index over all rows at once beats maintaining it row by row, and one query checking a
-    foreign key over the table beats a trigger per inserted row).
+    foreign key over the table beats a trigger per inserted row). With `primary_key`, the primary key too,
+    unless another table's foreign key refers to it: for a load that only inserts, since the rows it updates are
+    found by their key.
 
     `set_aside()` takes an ACCESS EXCLUSIVE lock on the table (readers wait until the import commits), waiting
     at most `lock_timeout`; `restore()` builds everything again from the definitions the catalogue gave, so a
     duplicate key or a dangling reference still fails the transaction. Needs the table's owner."""
 
-    def __init__(self, connection, model, lock_timeout="5s"):
+    def __init__(self, connection, model, lock_timeout="5s", primary_key=False):
         self.connection = connection
         self.table = model._meta.db_table
         self.lock_timeout = lock_timeout
+        self.primary_key = primary_key
         self.indexes = []
         self.constraints = []
 
@@ -577,11 +580,14 @@ class LargeLoad:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [self.lock_timeout])
             cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
-            # Unique constraints before foreign keys when building again: a foreign key may need a unique index.
+            # Built again in this order: the primary key, unique constraints, then foreign keys (which may need a
+            # unique index); dropped in the reverse order.
             cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname",
-                [self.table],
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint c "
+                "WHERE conrelid = %s::regclass AND (contype IN ('u', 'f') OR contype = 'p' AND %s "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint r WHERE r.confrelid = c.conrelid)) "
+                "ORDER BY position(contype::text IN 'puf'), conname",
+                [self.table, self.primary_key],
             )
             self.constraints = cursor.fetchall()
             cursor.execute(
@@ -591,7 +597,7 @@ class LargeLoad:
                 [self.table],
             )
             self.indexes = cursor.fetchall()
-            for name, _definition in self.constraints:
+            for name, _definition in reversed(self.constraints):
                 cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
             for name, _definition in self.indexes:
                 cursor.execute(f"DROP INDEX {name}")

@@ -21,15 +21,16 @@ On PostgreSQL the file goes the fast way when it can:
 3. Write, in batches of row numbers: changed figures updated, each with a history row (type "~", by the
    uploader, the import as change reason); new figures inserted. The figures table is locked against other
    writers from step 2 on, so no other session adds a figure in between. A load that writes at least as many
-   rows as the table holds sets the table's foreign keys, unique constraint and secondary indexes aside and
-   builds them again at the end (`config.bulk.LargeLoad`); otherwise the database maintains them row by row.
+   rows as the table holds sets the table's foreign keys, unique constraint and secondary indexes aside (and its
+   primary key, when it updates nothing) and builds them again at the end (`config.bulk.LargeLoad`); otherwise
+   the database maintains them row by row.
 
 A re-sent file changes nothing that is already stored: unchanged figures are neither written nor counted as
 changed. The audit trail: the BulkImport row (who, when, the file itself, the counts) and the ids of the figures
-it created (first_created_id…last_created_id, contiguous because of the lock) stand for one history row per
-created figure, which at a million rows would cost more than the rest of the import; each changed figure gets its
-history row. After a file that wrote something, one incremental cost recomputation is queued for the (provider,
-year) pairs it touched.
+it created (first_created_id…last_created_id: ids the table's sequence gave this file alone, under the lock) stand
+for one history row per created figure, which at a million rows would cost more than the rest of the import; each
+changed figure gets its history row. After a file that wrote something, one incremental cost recomputation is
+queued for the (provider, year) pairs it touched.
 
 On SQLite (laptops, the test suite) rows are checked in Python, staged, and written through the ORM with the
 same audit trail.
@@ -334,7 +335,8 @@ def resolve_sql(connection, staged_columns):
     """CREATE the resolved table: one row per staged row that is not blank, with its ids, its typed values, the
     stored figure of its natural key (figure_id), whether its values differ from that figure's (changed), and
     whether it breaks a rule (bad). Months are counted as year * 12 + month - 1, so a period's first and last
-    month compare with the months of the service's lifetime."""
+    month compare with the months of the service's lifetime. A period type already in lower case is taken as it
+    is: lower() is the dearest call of the query."""
     quote = connection.ops.quote_name
     through = Service.providers.through._meta
     staged = ", ".join(f"s.{quote(name)}" for name, _type in staged_columns)
@@ -349,9 +351,12 @@ def resolve_sql(connection, staged_columns):
         CREATE TEMPORARY TABLE {RESOLVED_TABLE} ON COMMIT DROP AS
         WITH typed AS (
             SELECT s.row_number, service.id AS service_id, provider.id AS provider_id, s.year,
-                   lower(coalesce(s.period_type, 'year')) AS period_type,
+                   CASE WHEN s.period_type IS NULL THEN 'year'
+                        WHEN s.period_type IN ('year', 'quarter', 'month') THEN s.period_type
+                        ELSE lower(s.period_type) END AS period_type,
                    coalesce(s.period_number,
-                            CASE WHEN s.period_type IS NULL OR lower(s.period_type) = 'year' THEN 0 END
+                            CASE WHEN s.period_type IS NULL OR s.period_type = 'year' OR lower(s.period_type) = 'year'
+                                 THEN 0 END
                    ) AS period_number,
                    channel.id AS channel_id, s.started, s.completed, s.consultations,
                    {decimals["client_minutes"]} AS client_minutes,
@@ -366,6 +371,7 @@ def resolve_sql(connection, staged_columns):
                            AS first_month,
                        (EXTRACT(YEAR FROM valid_to) * 12 + EXTRACT(MONTH FROM valid_to) - 1)::integer AS last_month
                 FROM {quote(Service._meta.db_table)}
+                OFFSET 0  -- the months once per service, not once per staged row
             ) service ON service.catalogue_id = s.service
             LEFT JOIN {quote(Institution._meta.db_table)} provider ON provider.short_name = s.provider
             LEFT JOIN {quote(Channel._meta.db_table)} channel ON channel.code = s.channel
@@ -386,14 +392,26 @@ def resolve_sql(connection, staged_columns):
     """
 
 
-def write_batch_sql(connection):
+def write_batch_sql(connection, updates=True):
     """One statement per batch of resolved rows: update the changed figures and write their history rows,
-    insert the new ones; returns (rows in the batch, changed, created, lowest and highest created id)."""
+    insert the new ones, each with the id first_id + its row number - first_row (from the ids reserved for the
+    file: one call of the table's sequence rather than one per row); returns (rows in the batch, changed,
+    created, lowest and highest created id). Without `updates` (no row of the file has a stored figure), the
+    statement only inserts."""
     quote = connection.ops.quote_name
     table = quote(ServiceFigure._meta.db_table)
     assignments = ", ".join(f"{name} = b.{name}" for name in VALUE_FIELDS)
     inserted = ", ".join([*KEY_FIELDS, *VALUE_FIELDS])
     in_batch = "row_number >= %(low)s AND row_number < %(high)s"
+    created = f"""
+        created AS (
+            INSERT INTO {table} (id, {inserted}, is_demo, updated_at)
+            SELECT %(first_id)s + row_number - %(first_row)s, {inserted}, false, %(now)s
+            FROM {RESOLVED_TABLE} WHERE {in_batch} AND figure_id IS NULL
+            RETURNING id
+        )"""
+    if not updates:
+        return f"WITH {created} SELECT COUNT(*), 0, COUNT(*), MIN(id), MAX(id) FROM created"
     return f"""
         WITH changed AS (
             UPDATE {table} AS f SET {assignments}, is_demo = false, updated_at = %(now)s, version = f.version + 1
@@ -401,11 +419,7 @@ def write_batch_sql(connection):
             RETURNING f.*
         ), history AS (
             {history_insert(connection, ServiceFigure, "changed", "'~'")}
-        ), created AS (
-            INSERT INTO {table} ({inserted}, is_demo, updated_at)
-            SELECT {inserted}, false, %(now)s FROM {RESOLVED_TABLE} WHERE {in_batch} AND figure_id IS NULL
-            RETURNING id
-        )
+        ), {created}
         SELECT (SELECT COUNT(*) FROM {RESOLVED_TABLE} WHERE {in_batch}), (SELECT COUNT(*) FROM changed),
                COUNT(*), MIN(id), MAX(id)
         FROM created
@@ -649,6 +663,7 @@ class FigureImport:
                 f"MIN(row_number), MAX(row_number) FROM {RESOLVED_TABLE}"
             )
             to_write, stored, *bounds = cursor.fetchone()
+            new = to_write > 0 and stored < result.total_rows
         if stored and self.stored_figure_repeated():
             self.report_duplicates()
             return
@@ -657,8 +672,10 @@ class FigureImport:
             self.throttle(ImportStatus.IMPORTING, result.total_rows, result.total_rows, force=True)
             return
         large = to_write >= LARGE_LOAD_ROWS and to_write >= table_rows(self.connection, ServiceFigure)
-        sql = write_batch_sql(self.connection)
+        sql = write_batch_sql(self.connection, updates=bool(stored))
         params = {
+            "first_id": self.reserve_ids(*bounds) if new else None,
+            "first_row": bounds[0],
             "now": timezone.now(),
             "user": self.user.pk if self.user is not None and self.user.is_authenticated else None,
             "reason": self.change_reason,
@@ -678,7 +695,7 @@ class FigureImport:
 
         try:
             with transaction.atomic(using=self.connection.alias):
-                large_load = self.set_aside_indexes() if large else None
+                large_load = self.set_aside_indexes(primary_key=not stored) if large else None
                 write_in_batches(bounds, BATCH_SIZE, write_batch, self.throttle, result.total_rows)
                 if large_load is not None:
                     large_load.restore()
@@ -697,9 +714,23 @@ class FigureImport:
             for provider_id, year in cursor.fetchall():
                 costing.figures_changed(provider_id, year)
 
-    def set_aside_indexes(self):
-        """LargeLoad of the figures table with its indexes set aside, or None when that cannot be done now."""
-        large_load = LargeLoad(self.connection, ServiceFigure, lock_timeout=LARGE_LOAD_LOCK_TIMEOUT)
+    def reserve_ids(self, low, high):
+        """Take the ids of the figures table's sequence for the staged rows numbered low…high, so the rows it
+        creates take theirs in one step; returns the first. The table is locked against other writers."""
+        table = ServiceFigure._meta.db_table
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(s, nextval(s) + %s) - %s FROM pg_get_serial_sequence(%s, 'id') s",
+                [high - low, high - low, table],
+            )
+            return cursor.fetchone()[0]
+
+    def set_aside_indexes(self, primary_key):
+        """LargeLoad of the figures table with its indexes set aside (and its primary key, with `primary_key`), or
+        None when that cannot be done now."""
+        large_load = LargeLoad(
+            self.connection, ServiceFigure, lock_timeout=LARGE_LOAD_LOCK_TIMEOUT, primary_key=primary_key
+        )
         try:
             with transaction.atomic(using=self.connection.alias):
                 large_load.set_aside()

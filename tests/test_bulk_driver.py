@@ -229,6 +229,34 @@ def test_a_large_load_sets_foreign_keys_unique_constraints_and_indexes_aside_and
 
 
 @pytest.mark.postgres
+def test_a_large_load_that_only_inserts_sets_the_primary_key_aside_too_unless_a_foreign_key_needs_it(postgres):
+    from services.models import Service
+
+    table = ServiceFigure._meta.db_table
+    before = table_definition(table)
+    load = bulk.LargeLoad(postgres, ServiceFigure, primary_key=True)
+
+    load.set_aside()
+    indexes, constraints = table_definition(table)
+    assert indexes == []
+    assert not any("PRIMARY KEY" in definition for _name, definition in constraints)
+    load.restore()
+
+    assert table_definition(table) == before
+    assert [definition for _name, definition in load.constraints][0] == "PRIMARY KEY (id)"  # built first
+
+    referred_to = Service._meta.db_table  # the figures' foreign key needs its primary key
+    before = table_definition(referred_to)
+    load = bulk.LargeLoad(postgres, Service, primary_key=True)
+    load.set_aside()
+    assert f"CREATE UNIQUE INDEX {referred_to}_pkey ON public.{referred_to} USING btree (id)" in [
+        definition for (definition,) in table_definition(referred_to)[0]
+    ]
+    load.restore()
+    assert table_definition(referred_to) == before
+
+
+@pytest.mark.postgres
 def test_building_the_unique_constraint_again_refuses_a_duplicate(postgres):
     from tests.services.factories import ServiceFigureFactory
 

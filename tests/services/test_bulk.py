@@ -110,6 +110,23 @@ def test_a_clean_file_creates_its_figures_and_the_result_names_their_ids(catalog
     assert not ServiceFigure.history.exists()
 
 
+def test_the_ids_of_created_figures_are_the_files_alone_when_it_also_updates(catalogue, coordinator, tmp_path):
+    run(write_csv(tmp_path / "first.csv", CLEAN_ROWS[:1]), coordinator)
+    stored = ServiceFigure.objects.get()
+    rows = [row(channel="portal", started=120), *CLEAN_ROWS[1:]]  # row 2 updates, rows 3 and 4 are new
+
+    result = run(write_csv(tmp_path / "second.csv", rows), coordinator)
+
+    assert (result.created, result.updated) == (2, 1)
+    created = sorted(ServiceFigure.objects.exclude(pk=stored.pk).values_list("pk", flat=True))
+    assert result.first_created_id == created[0] and result.last_created_id == created[-1]
+    assert stored.pk < result.first_created_id
+    later = ServiceFigure.objects.create(
+        service=catalogue["service"], provider=catalogue["alpha"], year=2016, channel=stored.channel, completed=1
+    )
+    assert later.pk > result.last_created_id  # the sequence went past the ids the file took
+
+
 def test_sending_the_same_file_again_changes_nothing(catalogue, coordinator, tmp_path):
     path = write_csv(tmp_path / "figures.csv", CLEAN_ROWS)
     run(path, coordinator)
