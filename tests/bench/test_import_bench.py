@@ -57,8 +57,10 @@ def test_import_runs_end_to_end_on_a_small_file(postgres, tmp_path, monkeypatch,
         "ratio_to_copy",
         "reimport_seconds",
         "peak_memory_mb",
+        "index_build_seconds",
     ]:
         assert figures[name] > 0, name
+    assert figures["ratio_floor_to_copy"] > 1  # the COPY time plus the index builds, over the COPY time
     assert figures["check_seconds"] + figures["write_seconds"] == pytest.approx(figures["bulk_seconds"], abs=0.01)
     assert json.loads(capsys.readouterr().out) == figures
     assert not scratch_database_exists()
