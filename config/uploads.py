@@ -431,34 +431,52 @@ def request_length(request):
 class UploadSizeMiddleware:
     """Answers 413 to a multipart request that announces more bytes than any form takes, before its body is
     read: without it Django would receive (and spool to disk) the whole body, and only then would the form's
-    field refuse the file. A proxy in front may set the same limit; this one keeps the site safe without one."""
+    field refuse the file. A proxy in front may set the same limit; this one keeps the site safe without one.
+    A multipart body sent in chunks, with no length announced, is answered 411: Django reads no such body."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.method in ("POST", "PUT", "PATCH") and request.content_type == "multipart/form-data":
+            if "HTTP_TRANSFER_ENCODING" in request.META and not request.META.get("CONTENT_LENGTH"):
+                # A body sent in chunks states no length: Django would read none of it, and the form would
+                # answer as if no file had been chosen.
+                return self.length_required(request)
             length, limit = request_length(request), max_multipart_bytes()
             if length > limit:
                 return self.too_large(request, length, limit)
         return self.get_response(request)
 
     @staticmethod
-    def too_large(request, length, limit):
-        from django.http import JsonResponse
-        from django.shortcuts import render
-        from django.utils import translation
+    def length_required(request):
+        def message():
+            return _("The upload did not state its length (Content-Length); nothing was stored. Send it again.")
 
+        return UploadSizeMiddleware.refusal(request, message, status=411)
+
+    @staticmethod
+    def too_large(request, length, limit):
         def message():
             return _("The upload is {size} MB; files up to {limit} MB are accepted.").format(
                 size=megabytes(length), limit=megabytes(largest_file_bytes())
             )
 
+        return UploadSizeMiddleware.refusal(request, message, status=413)
+
+    @staticmethod
+    def refusal(request, message, status):
+        """The page (`<status>.html`) or, under /api/, the JSON answer with `message()`, in the language of the
+        answer."""
+        from django.http import JsonResponse
+        from django.shortcuts import render
+        from django.utils import translation
+
         if request.path.startswith("/api/"):
             # In the language the client asks for, as the API's own answers (config/api.py).
             with translation.override(translation.get_language_from_request(request, check_path=False)):
-                return JsonResponse({"detail": message()}, status=413)
-        return render(request, "413.html", {"message": message()}, status=413)
+                return JsonResponse({"detail": message()}, status=status)
+        return render(request, f"{status}.html", {"message": message()}, status=status)
 
 
 def upload_limits(request):

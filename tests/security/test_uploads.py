@@ -554,6 +554,42 @@ def test_an_upload_above_every_limit_is_refused_before_its_body_is_received(live
     assert BulkImport.objects.count() == 0
 
 
+def test_an_upload_sent_in_chunks_without_a_length_is_refused_and_nothing_is_stored(live_server):
+    with translation.override("en"):
+        url = reverse("services:bulk-upload")
+    server = urlsplit(live_server.url)
+    head = (
+        f"POST {url} HTTP/1.1\r\nHost: {server.hostname}\r\nAccept-Language: en\r\n"
+        f"Content-Type: multipart/form-data; boundary=boundary\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    with socket.create_connection((server.hostname, server.port), timeout=10) as connection:
+        connection.sendall(head.encode() + b"c\r\n--boundary\r\n\r\n")  # one chunk, and no end
+        answer = b""
+        while b"</html>" not in answer:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+
+    assert answer.startswith(b"HTTP/1.1 411"), answer[:200]
+    assert "The upload did not state its length (Content-Length); nothing was stored." in answer.decode()
+    assert BulkImport.objects.count() == 0
+
+
+def test_the_api_answers_an_upload_without_a_length_in_json(client):
+    answer = client.generic(
+        "POST",
+        "/api/v1/service-figures/bulk/",
+        b"",  # no body: the test client then sets neither a length nor a type
+        CONTENT_TYPE="multipart/form-data; boundary=boundary",
+        HTTP_TRANSFER_ENCODING="chunked",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert answer.status_code == 411
+    assert answer.json()["detail"].startswith("The upload did not state its length")
+
+
 def test_the_refusal_speaks_latvian_by_default_and_json_to_the_api(client, settings):
     settings.IMPORT_MAX_UPLOAD_MB = 2
     settings.EVIDENCE_MAX_UPLOAD_MB = 1
