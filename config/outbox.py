@@ -15,6 +15,7 @@ from celery.utils import uuid
 from django.apps import apps
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,14 @@ class Outbox:
                 logger.warning("%s jobs still not sent, the broker is out of reach: %s", self.model, error)
                 break
         return sent
+
+
+def status_label(job):
+    """A job's status as its progress display shows it: a job recorded but not yet handed to the worker, because
+    the job queue was out of reach, says so (`send_unsent` sends it once the queue answers)."""
+    if job.status == QUEUED and not job.task_id:
+        return gettext("Queued; the job queue cannot be reached now, and the job starts as soon as it is back")
+    return job.get_status_display()
 
 
 FIGURE_IMPORTS = Outbox("services.BulkImport", "services.tasks.run_bulk_import", ("language",))

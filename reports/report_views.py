@@ -16,9 +16,10 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.exports import export_response
+from config.outbox import status_label
 from institutions.models import Institution, Municipality
 from institutions.tables import BaseTable
-from config.exports import export_response
 
 from . import report_centre
 from .models import Frequency, GeneratedReport, GeneratedStatus, ReportKind, ReportSchedule
@@ -217,7 +218,7 @@ def report_progress(report, user):
     return {
         "id": report.pk,
         "status": report.status,
-        "status_label": report.get_status_display(),
+        "status_label": status_label(report),
         "finished": report.is_finished,
         "percent": 100 if report.status == GeneratedStatus.DONE else report.progress,
         "step": _(report.step) if report.step else "",

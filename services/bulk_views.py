@@ -10,12 +10,11 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from config.exports import csv_writer
-from config.outbox import FIGURE_IMPORTS
+from config.outbox import FIGURE_IMPORTS, status_label
 from config.uploads import check_data_file
 
 from .bulk import COLUMNS, first_report_rows, may_upload, visible_imports
@@ -118,7 +117,7 @@ def progress_of(bulk_import):
         percent = min(100, round(100 * bulk_import.processed_rows / total))
     return {
         "status": bulk_import.status,
-        "status_label": bulk_import.get_status_display(),
+        "status_label": status_label(bulk_import),
         "finished": bulk_import.is_finished,
         "processed_rows": bulk_import.processed_rows,
         "total_rows": total,

@@ -73,3 +73,16 @@ def test_a_job_that_has_started_is_not_sent_again(report, redis_url):
     with celery_on_redis(celery_app, redis_url, queue):
         assert outbox.CENTRE_REPORTS.send(report.pk) is False
         assert queued_messages(redis_url, queue) == 0
+
+
+def test_a_job_not_yet_sent_says_in_its_progress_that_the_queue_is_out_of_reach(report):
+    from django.utils import translation
+
+    from reports.report_views import report_progress
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    with translation.override("en"):
+        assert report_progress(report, user)["status_label"].startswith("Queued; the job queue cannot be reached now")
+        report.task_id = "sent"
+        assert report_progress(report, user)["status_label"] == "Queued"

@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.outbox import status_label
 from config.uploads import check_data_file
 from institutions.resources import ImportRejected
 
@@ -54,7 +55,7 @@ def report_progress(report, user):
     return {
         "id": report.pk,
         "status": report.status,
-        "status_label": report.get_status_display(),
+        "status_label": status_label(report),
         "finished": report.is_finished,
         "percent": 100 if report.status == ReportStatus.DONE else report.progress,
         "step": _(report.step) if report.step else "",

@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Role
@@ -146,6 +147,9 @@ def test_with_redis_stopped_pages_answer_and_a_requested_job_waits_then_runs_whe
         )
     bulk_import = BulkImport.objects.get()
     assert (bulk_import.status, bulk_import.task_id, bulk_import.language) == (ImportStatus.QUEUED, "", "en")
+    with translation.override("en"):
+        status = client.get(reverse("services:bulk-status", args=[bulk_import.pk])).json()
+    assert status["status_label"].startswith("Queued; the job queue cannot be reached now"), status
     report.refresh_from_db()
     assert (report.status, report.task_id) == (GeneratedStatus.QUEUED, "")
 
