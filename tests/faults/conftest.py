@@ -125,6 +125,27 @@ def database_url_for_other_processes():
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def start_python(arguments, environment, log_path):
+    """`python -m <arguments>` in the project's directory, with this process's environment changed by
+    `environment` (a None value removes the variable), its output appended to `log_path`, in a session of its own
+    so that it and its children can be stopped together."""
+    env = {**os.environ, "PYTHONPATH": str(settings.BASE_DIR)}
+    for name, value in environment.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    with open(log_path, "a") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", *arguments],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 class WorkerProcess:
     """`celery -A config worker` as production runs it (prefork pool, one child), on the test database."""
 
@@ -135,21 +156,9 @@ class WorkerProcess:
         self.process = None
 
     def start(self):
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.faults.worker_settings",
-            "DATABASE_URL": database_url_for_other_processes(),
-            "REDIS_URL": self.redis_url,
-            "FAULTS_VISIBILITY_TIMEOUT": str(self.visibility_timeout),
-            "PYTHONPATH": str(settings.BASE_DIR),
-        }
-        env.pop("DJANGO_ENV", None)
         self.offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        log = open(self.log_path, "a")  # noqa: SIM115 (the process keeps it)
-        self.process = subprocess.Popen(
+        self.process = start_python(
             [
-                sys.executable,
-                "-m",
                 "celery",
                 "-A",
                 "config",
@@ -166,13 +175,15 @@ class WorkerProcess:
                 "--loglevel",
                 "INFO",
             ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            {
+                "DJANGO_SETTINGS_MODULE": "tests.faults.worker_settings",
+                "DATABASE_URL": database_url_for_other_processes(),
+                "REDIS_URL": self.redis_url,
+                "FAULTS_VISIBILITY_TIMEOUT": str(self.visibility_timeout),
+                "DJANGO_ENV": None,
+            },
+            self.log_path,
         )
-        log.close()
         wait_until(self.ready, "the Celery worker to be ready", timeout=WORKER_READY_TIMEOUT, interval=0.2)
         return self
 

@@ -7,10 +7,8 @@ next request answers, without restarting gunicorn; while the database is away a 
 site's error page, not a hang.
 """
 
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,11 +18,10 @@ import urllib.request
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from tests.conftest import require_service
-from tests.faults.conftest import end_process_group, free_port, wait_until
+from tests.faults.conftest import end_process_group, free_port, start_python, wait_until
 
 pytestmark = pytest.mark.celery_worker  # among the slow tests that start servers: they run last
 
@@ -123,36 +120,17 @@ class Gunicorn:
     def __init__(self, database_url, log_path):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": database_url,
-            "DB_CONN_MAX_AGE": "60",
-            "DEBUG": "0",  # the error page a visitor gets, not the debug page
-            "REDIS_URL": "",
-            "PYTHONPATH": str(settings.BASE_DIR),
-        }
-        log = open(log_path, "a")  # noqa: SIM115 (the process keeps it)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "30",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.process = start_python(
+            ["gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--timeout", "30"],
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "DATABASE_URL": database_url,
+                "DB_CONN_MAX_AGE": "60",
+                "DEBUG": "0",  # the error page a visitor gets, not the debug page
+                "REDIS_URL": "",
+            },
+            log_path,
         )
-        log.close()
 
     def get(self, path):
         """(status, body, seconds) of one GET."""
