@@ -69,7 +69,9 @@ def test_the_mix_counts_each_class_and_label_and_a_failed_answer_as_an_error(ser
     assert len(overall.errors) == len(result.by_kind["detail"].errors)
     # The warm-up's requests reached the server but are not counted.
     assert len(served) > overall.requests + len(overall.errors)
-    assert 0.6 <= result.seconds < 2
+    # The run ends at its deadline, once the requests in flight are answered: on a loaded machine one may take
+    # a while, so the bound only catches a run that does not stop.
+    assert 0.6 <= result.seconds < 15
 
 
 def test_class_figures_relate_a_class_to_ping():
