@@ -453,7 +453,7 @@ class UploadSizeMiddleware:
         def message():
             return _("The upload did not state its length (Content-Length); nothing was stored. Send it again.")
 
-        return UploadSizeMiddleware.refusal(request, message, status=411)
+        return UploadSizeMiddleware.refusal(request, message, status=411, title=_("Upload without a length"))
 
     @staticmethod
     def too_large(request, length, limit):
@@ -462,12 +462,12 @@ class UploadSizeMiddleware:
                 size=megabytes(length), limit=megabytes(largest_file_bytes())
             )
 
-        return UploadSizeMiddleware.refusal(request, message, status=413)
+        return UploadSizeMiddleware.refusal(request, message, status=413, title=_("File too large"))
 
     @staticmethod
-    def refusal(request, message, status):
-        """The page (`<status>.html`) or, under /api/, the JSON answer with `message()`, in the language of the
-        answer."""
+    def refusal(request, message, status, title):
+        """The page (upload_refused.html, headed `title`) or, under /api/, the JSON answer with `message()`, in the
+        language of the answer."""
         from django.http import JsonResponse
         from django.shortcuts import render
         from django.utils import translation
@@ -476,7 +476,8 @@ class UploadSizeMiddleware:
             # In the language the client asks for, as the API's own answers (config/api.py).
             with translation.override(translation.get_language_from_request(request, check_path=False)):
                 return JsonResponse({"detail": message()}, status=status)
-        return render(request, f"{status}.html", {"message": message()}, status=status)
+        context = {"status": status, "title": title, "message": message()}
+        return render(request, "upload_refused.html", context, status=status)
 
 
 def upload_limits(request):

@@ -525,19 +525,18 @@ def claimed_upload(client, url, claimed_bytes, **extra):
     )
 
 
-def test_an_upload_above_every_limit_is_refused_before_its_body_is_received(live_server, settings):
-    settings.IMPORT_MAX_UPLOAD_MB = 1
-    settings.EVIDENCE_MAX_UPLOAD_MB = 1
+def raw_upload(live_server, header, body):
+    """(answer, seconds) of a multipart POST to the figures upload page sent by hand: `header` is the line that
+    says how long the body is, `body` what is sent of it (and then nothing more)."""
     with translation.override("en"):
         url = reverse("services:bulk-upload")
     server = urlsplit(live_server.url)
     head = (
         f"POST {url} HTTP/1.1\r\nHost: {server.hostname}\r\nAccept-Language: en\r\n"
-        f"Content-Type: multipart/form-data; boundary=boundary\r\nContent-Length: {200 * MB}\r\n\r\n"
+        f"Content-Type: multipart/form-data; boundary=boundary\r\n{header}\r\n\r\n"
     )
     with socket.create_connection((server.hostname, server.port), timeout=10) as connection:
-        # 1 KB of the 200 MB announced, and then nothing: a server reading the body would wait for the rest.
-        connection.sendall(head.encode() + b"--boundary\r\n" + b"x" * 1024)
+        connection.sendall(head.encode() + body)
         started = time.monotonic()
         answer = b""
         while b"</html>" not in answer:
@@ -545,7 +544,15 @@ def test_an_upload_above_every_limit_is_refused_before_its_body_is_received(live
             if not chunk:
                 break
             answer += chunk
-        elapsed = time.monotonic() - started
+        return answer, time.monotonic() - started
+
+
+def test_an_upload_above_every_limit_is_refused_before_its_body_is_received(live_server, settings):
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    settings.EVIDENCE_MAX_UPLOAD_MB = 1
+
+    # 1 KB of the 200 MB announced, and then nothing: a server reading the body would wait for the rest.
+    answer, elapsed = raw_upload(live_server, f"Content-Length: {200 * MB}", b"--boundary\r\n" + b"x" * 1024)
 
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert elapsed < 5
@@ -555,21 +562,7 @@ def test_an_upload_above_every_limit_is_refused_before_its_body_is_received(live
 
 
 def test_an_upload_sent_in_chunks_without_a_length_is_refused_and_nothing_is_stored(live_server):
-    with translation.override("en"):
-        url = reverse("services:bulk-upload")
-    server = urlsplit(live_server.url)
-    head = (
-        f"POST {url} HTTP/1.1\r\nHost: {server.hostname}\r\nAccept-Language: en\r\n"
-        f"Content-Type: multipart/form-data; boundary=boundary\r\nTransfer-Encoding: chunked\r\n\r\n"
-    )
-    with socket.create_connection((server.hostname, server.port), timeout=10) as connection:
-        connection.sendall(head.encode() + b"c\r\n--boundary\r\n\r\n")  # one chunk, and no end
-        answer = b""
-        while b"</html>" not in answer:
-            chunk = connection.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
+    answer, _elapsed = raw_upload(live_server, "Transfer-Encoding: chunked", b"c\r\n--boundary\r\n\r\n")  # no end
 
     assert answer.startswith(b"HTTP/1.1 411"), answer[:200]
     assert "The upload did not state its length (Content-Length); nothing was stored." in answer.decode()
